@@ -1,0 +1,5 @@
+"""cs-score: score customer-service interactions against a service standard written in YAML."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,37 @@
+"""The rule kinds: one module each, and the registry that is the single source of truth.
+
+Each module provides `Rule` (the pydantic model of its parameters, with `kind` as the tag),
+`Check` (built once per rule set; `score(facts) -> Outcome`) and `Stats` (mergeable per-rule
+figures for the report). The rules file's model is built from this registry.
+"""
+
+from __future__ import annotations
+
+import difflib
+from types import ModuleType
+
+from cs_score.checks import conduct, greeting, product_quality, promises, resolution, wait_time
+
+KINDS: dict[str, ModuleType] = {
+    "wait_time": wait_time,
+    "greeting": greeting,
+    "product_quality": product_quality,
+    "resolution": resolution,
+    "promises": promises,
+    "conduct": conduct,
+}
+
+
+def get(kind: str) -> ModuleType:
+    """The module of a rule kind; an unknown kind raises KeyError with a did-you-mean."""
+    try:
+        return KINDS[kind]
+    except KeyError:
+        raise KeyError(unknown_kind_message(kind)) from None
+
+
+def unknown_kind_message(kind: object) -> str:
+    known = ", ".join(KINDS)
+    close = difflib.get_close_matches(str(kind), list(KINDS), n=1)
+    hint = f"; did you mean `{close[0]}`?" if close else ""
+    return f"unknown rule kind {kind!r} (known: {known}){hint}"

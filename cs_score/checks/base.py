@@ -1,0 +1,205 @@
+"""What every rule kind shares: the common rule keys, the outcome of scoring, and facts about
+an interaction that several kinds need (computed once per interaction, lazily)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cs_score.phrases import PhraseBook, PhraseHit, PhraseMatcher, normalize, pack_phrases
+from cs_score.records import Event, Interaction
+
+PASS, PARTIAL, FAIL, NA = "pass", "partial", "fail", "na"
+
+StrOrList = str | list[str]
+
+
+class Condition(BaseModel):
+    """Where a rule or override applies. Every key given must hold; a list means any of."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    channel: StrOrList | None = Field(None, description="channel, or a list of channels")
+    tags: StrOrList | None = Field(None, description="holds when the record has any of these tags")
+    team: StrOrList | None = None
+    agent: StrOrList | None = None
+    attributes: dict[str, Any] | None = Field(
+        None, description="attribute values; a list value means any of"
+    )
+
+    def holds(self, record: Interaction) -> bool:
+        if self.channel is not None and not _one_of(record.channel, self.channel):
+            return False
+        if self.team is not None and not _one_of(record.team, self.team):
+            return False
+        if self.agent is not None and not _one_of(record.agent, self.agent):
+            return False
+        if self.tags is not None:
+            wanted = {self.tags} if isinstance(self.tags, str) else set(self.tags)
+            if wanted.isdisjoint(record.tags):
+                return False
+        if self.attributes:
+            for key, expected in self.attributes.items():
+                actual = record.attributes.get(key)
+                options = expected if isinstance(expected, list) else [expected]
+                if actual not in options:
+                    return False
+        return True
+
+
+def _one_of(value: str | None, expected: StrOrList) -> bool:
+    return value == expected if isinstance(expected, str) else value in expected
+
+
+class RuleBase(BaseModel):
+    """Keys every rule has, whatever its kind."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(description="unique name of the rule, used in reports and overrides")
+    kind: str
+    weight: float = Field(1.0, ge=0, description="share of the score this rule carries")
+    critical: bool = Field(False, description="a failure makes the interaction score 0")
+    enabled: bool = Field(True, description="false switches the rule off")
+    when: Condition | None = Field(None, description="apply the rule only where this holds")
+    description: str | None = None
+
+    phrase_packs: ClassVar[tuple[str, ...]] = ()
+    """Names of the phrase packs this kind reads by default (for validation)."""
+
+    def packs_used(self) -> list[str]:
+        """Pack names this rule reads; each must exist in the rule set's phrase book."""
+        return list(self.phrase_packs)
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What one rule says of one interaction."""
+
+    status: str
+    credit: float | None
+    reason: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    measure: Any = None
+    """Kind-specific figures for the run's statistics; not part of the output."""
+
+    @classmethod
+    def graded(
+        cls, credit: float, reason: str, evidence: dict[str, Any], measure: Any = None
+    ) -> Outcome:
+        credit = min(1.0, max(0.0, credit))
+        status = PASS if credit >= 1.0 else FAIL if credit <= 0.0 else PARTIAL
+        return cls(status, credit, reason, evidence, measure)
+
+    @classmethod
+    def na(cls, reason: str, measure: Any = None) -> Outcome:
+        return cls(NA, None, reason, {}, measure)
+
+
+class Facts:
+    """Derived facts about one interaction, computed at most once and shared by all rules."""
+
+    __slots__ = ("_agent_messages", "_first_agent_event", "_normalized", "as_of", "record")
+
+    def __init__(self, record: Interaction, as_of: datetime | None = None) -> None:
+        self.record = record
+        self.as_of = as_of
+        """The as-of time when the run fixes it (`--as-of`); None: the end of the input."""
+        self._normalized: dict[int, str] = {}
+        self._agent_messages: list[int] | None = None
+        self._first_agent_event: Event | bool | None = False
+
+    def text(self, index: int) -> str:
+        """The normalized text of event `index` (casefolded, accents stripped)."""
+        cached = self._normalized.get(index)
+        if cached is None:
+            cached = normalize(self.record.events[index].text or "")
+            self._normalized[index] = cached
+        return cached
+
+    def messages_from(self, speaker: str) -> list[int]:
+        """Indexes of the message events with text from `speaker`."""
+        if speaker == "agent" and self._agent_messages is not None:
+            return self._agent_messages
+        found = [
+            i
+            for i, e in enumerate(self.record.events)
+            if e.speaker == speaker and e.type == "message" and e.text
+        ]
+        if speaker == "agent":
+            self._agent_messages = found
+        return found
+
+    def first_agent_event(self) -> Event | None:
+        """The first timed event from an agent (any type)."""
+        if self._first_agent_event is False:
+            self._first_agent_event = next(
+                (e for e in self.record.events if e.speaker == "agent" and e.at is not None), None
+            )
+        return self._first_agent_event  # type: ignore[return-value]
+
+    def answered_at(self) -> datetime | None:
+        if self.record.answered_at is not None:
+            return self.record.answered_at
+        event = self.first_agent_event()
+        return event.at if event else None
+
+    def find(self, matcher: PhraseMatcher, indexes: list[int]) -> tuple[int, PhraseHit] | None:
+        """The first of the given events whose text contains a phrase of `matcher`."""
+        for index in indexes:
+            hit = matcher.search(self.text(index))
+            if hit is not None:
+                return index, hit
+        return None
+
+    def quote(self, index: int, limit: int = 200) -> dict[str, Any]:
+        """Evidence pointing at one event: its index, time and text."""
+        event = self.record.events[index]
+        text = event.text or ""
+        if len(text) > limit:
+            text = text[: limit - 1] + "…"
+        return {"event": index, "at": _iso(event.at), "from": event.speaker, "text": text}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+iso = _iso
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """What a check gets when it is built: the phrase book and the run's time zone name."""
+
+    phrases: Mapping[str, Mapping[str, list[str]]]
+
+    def matcher(self, packs: list[str]) -> PhraseMatcher:
+        return PhraseMatcher(pack_phrases(self.phrases, packs))
+
+
+def book_copy(book: PhraseBook) -> PhraseBook:
+    return {
+        name: {lang: list(items) for lang, items in langs.items()} for name, langs in book.items()
+    }
+
+
+class Stats:
+    """Per-rule statistics that merge exactly (so parallel parts combine); kinds may extend."""
+
+    def __init__(self, rule: RuleBase) -> None:
+        self.rule = rule
+
+    def add(self, outcome: Outcome) -> None:
+        """Fold one interaction's outcome in."""
+
+    def merge(self, other: Stats) -> None:
+        """Fold another part's statistics in."""
+
+    def summary(self) -> dict[str, Any]:
+        """Kind-specific figures for the report."""
+        return {}

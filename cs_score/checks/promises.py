@@ -1,0 +1,162 @@
+"""`promises`: customers are made only promises that are kept.
+
+What it measures: each promise the interaction made (`promises`), once it is due by the
+as-of time. A promise is kept when `kept_at`, or the time of an event anywhere in the input
+with `"fulfills": "<promise id>"`, is no later than `due` + `grace`. A promise that was not kept
+is *notified* when `notified_at` is before `due` (the customer was told in time), otherwise
+broken silently. A promise not yet due and not yet kept at the as-of time is *pending* and
+does not count.
+
+Credit: the mean over the promises that count: kept 1, notified `notified_credit`, silent 0.
+A promise is scored in the interaction that made it, whoever keeps it later.
+
+Parameters (defaults):
+  notified_credit (0.5)   credit for a broken promise the customer was told about in time
+  grace (0s)              added to `due` before a promise counts as broken
+
+n/a: `no promises`, or `all promises pending`.
+
+Reports: promises made, kept, notified, broken (notified + silent) and pending.
+
+Passing example: due 2026-03-05T17:00Z, kept_at 2026-03-05T11:00Z → 1.
+Failing example: due 2026-03-05T17:00Z, never kept, no notice, as-of 2026-03-09 → 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import Field
+
+from cs_score.checks.base import Compiled, Facts, Outcome, RuleBase
+from cs_score.checks.base import Stats as BaseStats
+from cs_score.durations import Duration
+
+OPEN = "open"
+"""Status of an outcome that can only be settled once the whole input has been read."""
+
+
+class Rule(RuleBase):
+    kind: Literal["promises"]
+    notified_credit: float = Field(
+        0.5, ge=0, le=1, description="credit for a broken promise notified before it was due"
+    )
+    grace: Duration = Field(0.0, description="time added to `due` before a promise is broken")
+
+
+@dataclass(slots=True)
+class PromiseState:
+    """What is known of one promise: when it is due, and when it was kept or notified."""
+
+    id: str
+    due: datetime
+    kept_at: datetime | None
+    notified_at: datetime | None
+
+    def keep(self, at: datetime) -> None:
+        if self.kept_at is None or at < self.kept_at:
+            self.kept_at = at
+
+
+class Check:
+    def __init__(self, rule: Rule, compiled: Compiled) -> None:
+        self.rule = rule
+        self.grace = timedelta(seconds=rule.grace)
+
+    def score(self, facts: Facts) -> Outcome:
+        record = facts.record
+        if not record.promises:
+            return Outcome.na("no promises")
+        states = {
+            p.id: PromiseState(p.id, p.due, p.kept_at, p.notified_at) for p in record.promises
+        }
+        for event in record.events:
+            if event.fulfills in states and event.at is not None:
+                states[event.fulfills].keep(event.at)
+        promises = list(states.values())
+        as_of = facts.as_of
+        if all(
+            s.kept_at is not None
+            and s.kept_at <= s.due + self.grace
+            and (as_of is None or s.kept_at <= as_of)
+            for s in promises
+        ):
+            return self.settle(promises, as_of)
+        return Outcome(OPEN, None, "waiting for the end of the input", {}, promises)
+
+    def settle(self, promises: list[PromiseState], as_of: datetime | None) -> Outcome:
+        """Score promises against the as-of time (None: only promises already kept on time)."""
+        verdicts: dict[str, str] = {}
+        credits: list[float] = []
+        for state in promises:
+            kept = state.kept_at
+            if kept is not None and as_of is not None and kept > as_of:
+                kept = None
+            deadline = state.due + self.grace
+            if kept is not None and kept <= deadline:
+                verdicts[state.id] = "kept"
+                credits.append(1.0)
+            elif as_of is not None and deadline > as_of:
+                verdicts[state.id] = "pending"
+            elif (
+                state.notified_at is not None
+                and state.notified_at < state.due
+                and (as_of is None or state.notified_at <= as_of)
+            ):
+                verdicts[state.id] = "notified"
+                credits.append(self.rule.notified_credit)
+            else:
+                verdicts[state.id] = "broken"
+                credits.append(0.0)
+        evidence: dict[str, Any] = {
+            "promises": [
+                {
+                    "id": s.id,
+                    "due": s.due.isoformat(),
+                    "kept_at": s.kept_at.isoformat() if s.kept_at else None,
+                    "notified_at": s.notified_at.isoformat() if s.notified_at else None,
+                    "verdict": verdicts[s.id],
+                }
+                for s in promises
+            ]
+        }
+        if as_of is not None:
+            evidence["as_of"] = as_of.isoformat()
+        counts = {
+            v: list(verdicts.values()).count(v) for v in ("kept", "notified", "broken", "pending")
+        }
+        if not credits:
+            return Outcome.na("all promises pending", counts)
+        parts = [f"{n} {verdict}" for verdict, n in counts.items() if n]
+        return Outcome.graded(sum(credits) / len(credits), ", ".join(parts), evidence, counts)
+
+
+class Stats(BaseStats):
+    def __init__(self, rule: RuleBase) -> None:
+        super().__init__(rule)
+        self.counts = {"made": 0, "kept": 0, "notified": 0, "broken": 0, "pending": 0}
+
+    def add(self, outcome: Outcome) -> None:
+        if not isinstance(outcome.measure, dict):
+            return
+        for verdict, n in outcome.measure.items():
+            self.counts[verdict] += n
+            self.counts["made"] += n
+
+    def merge(self, other: BaseStats) -> None:
+        assert isinstance(other, Stats)
+        for key, n in other.counts.items():
+            self.counts[key] += n
+
+    def summary(self) -> dict[str, Any]:
+        broken = self.counts["notified"] + self.counts["broken"]
+        return {
+            "made": self.counts["made"],
+            "kept": self.counts["kept"],
+            "broken": broken,
+            "notified": self.counts["notified"],
+            "broken_silently": self.counts["broken"],
+            "pending": self.counts["pending"],
+        }

@@ -1,0 +1,170 @@
+"""`resolution`: the problem is resolved by a clear process.
+
+What it measures: which of the required steps — find the cause (`identify`), `apologize`,
+`explain`, `fix`, `offer` something, `prevent` a repeat — the interaction shows. A step counts
+when it is listed in `resolution.steps`, when an agent action event names it
+(`{"type": "action", "action": "apologize"}`), or when an agent message contains a phrase of
+the step's pack.
+
+Credit: the share of required steps present (with `in_order`, the longest run of them found
+in the required order), times `unresolved_factor` when `resolution.status` is `unresolved` or
+`escalated`.
+
+Parameters (defaults):
+  required_steps (all six)   which steps are required, in their required order
+  in_order (false)           steps must appear in the required order
+  unresolved_factor (0.5)    credit multiplier when the status is not `resolved`
+  step_phrases ({identify: identify, apologize: apologize, …})  pack name per step
+
+n/a: `resolution pending` (status `pending`), or `no resolution data` (no `resolution` and
+no step found in the conversation).
+
+Passing example: status resolved, steps [identify, apologize, explain, fix, offer, prevent] → 1.
+Failing example: status unresolved, only "sorry" said → 1/6 × 0.5 ≈ 0.083.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from cs_score.checks.base import Compiled, Facts, Outcome, RuleBase
+from cs_score.checks.base import Stats as BaseStats
+from cs_score.records import STEPS
+from cs_score.records import Step as StepName
+
+
+def _default_step_phrases() -> dict[StepName, str]:
+    return {step: step for step in STEPS}  # type: ignore[misc]
+
+
+def _all_steps() -> list[StepName]:
+    return list(STEPS)  # type: ignore[arg-type]
+
+
+class Rule(RuleBase):
+    kind: Literal["resolution"]
+    required_steps: list[StepName] = Field(
+        default_factory=_all_steps, description="required steps, in required order"
+    )
+    in_order: bool = Field(False, description="steps must appear in the required order")
+    unresolved_factor: float = Field(
+        0.5, ge=0, le=1, description="credit multiplier when not resolved"
+    )
+    step_phrases: dict[StepName, str] = Field(
+        default_factory=_default_step_phrases, description="phrase pack name for each step"
+    )
+
+    @field_validator("required_steps")
+    @classmethod
+    def _some_steps(cls, steps: list[str]) -> list[str]:
+        if not steps:
+            raise ValueError("list at least one step")
+        if len(set(steps)) != len(steps):
+            raise ValueError("a step is listed twice")
+        return steps
+
+    def packs_used(self) -> list[str]:
+        return [self.step_phrases.get(step, step) for step in self.required_steps]
+
+
+class Check:
+    def __init__(self, rule: Rule, compiled: Compiled) -> None:
+        self.rule = rule
+        self.matchers = {
+            step: compiled.matcher([rule.step_phrases.get(step, step)])
+            for step in rule.required_steps
+        }
+
+    def found_steps(self, facts: Facts) -> dict[str, dict[str, Any]]:
+        """Each required step found, with where; in order of first appearance."""
+        record = facts.record
+        found: dict[str, tuple[float, dict[str, Any]]] = {}
+        required = set(self.rule.required_steps)
+        declared = record.resolution.steps if record.resolution and record.resolution.steps else []
+        for position, step in enumerate(declared):
+            if step in required and step not in found:
+                found[step] = (len(record.events) + position, {"source": "resolution.steps"})
+        for index, event in enumerate(record.events):
+            if event.speaker == "agent" and event.type == "action" and event.action in required:
+                step = event.action
+                if step not in found or found[step][0] > index:
+                    found[step] = (index, {"source": "action", "event": index})
+        for step, matcher in self.matchers.items():
+            if not matcher:
+                continue
+            hit = facts.find(matcher, facts.messages_from("agent"))
+            if hit is not None:
+                index, phrase = hit
+                if step not in found or found[step][0] > index:
+                    found[step] = (
+                        index,
+                        {"source": "phrase", "phrase": phrase.phrase, "event": index},
+                    )
+        return {step: where for step, (_, where) in sorted(found.items(), key=lambda kv: kv[1][0])}
+
+    def score(self, facts: Facts) -> Outcome:
+        resolution = facts.record.resolution
+        status = resolution.status if resolution else None
+        if status == "pending":
+            return Outcome.na("resolution pending")
+        found = self.found_steps(facts)
+        if resolution is None and not found:
+            return Outcome.na("no resolution data")
+        required = self.rule.required_steps
+        in_order = self.rule.in_order
+        present = _longest_in_order(required, list(found)) if in_order else len(found)
+        credit = present / len(required)
+        missing = [step for step in required if step not in found]
+        evidence: dict[str, Any] = {"status": status, "steps": found, "missing": missing}
+        reason = f"{present} of {len(required)} steps" + (" in order" if self.rule.in_order else "")
+        if missing:
+            reason += f"; missing {', '.join(missing)}"
+        if status in ("unresolved", "escalated"):
+            credit *= self.rule.unresolved_factor
+            reason += f"; {status}"
+        elif status is None:
+            reason += "; status unknown"
+        return Outcome.graded(credit, reason, evidence, (status, found))
+
+
+def _longest_in_order(required: Sequence[str], seen: Sequence[str]) -> int:
+    """Length of the longest common subsequence of the required and the observed order."""
+    previous = [0] * (len(seen) + 1)
+    for step in required:
+        current = [0]
+        for j, other in enumerate(seen):
+            current.append(previous[j] + 1 if step == other else max(previous[j + 1], current[j]))
+        previous = current
+    return previous[-1]
+
+
+class Stats(BaseStats):
+    def __init__(self, rule: RuleBase) -> None:
+        super().__init__(rule)
+        self.statuses: dict[str, int] = {}
+        self.steps: dict[str, int] = {}
+
+    def add(self, outcome: Outcome) -> None:
+        if outcome.measure is None:
+            return
+        status, found = outcome.measure
+        key = status or "unknown"
+        self.statuses[key] = self.statuses.get(key, 0) + 1
+        for step in found:
+            self.steps[step] = self.steps.get(step, 0) + 1
+
+    def merge(self, other: BaseStats) -> None:
+        assert isinstance(other, Stats)
+        for key, n in other.statuses.items():
+            self.statuses[key] = self.statuses.get(key, 0) + n
+        for key, n in other.steps.items():
+            self.steps[key] = self.steps.get(key, 0) + n
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "statuses": dict(sorted(self.statuses.items())),
+            "steps_found": {step: self.steps.get(step, 0) for step in STEPS if step in self.steps},
+        }

@@ -1,0 +1,302 @@
+"""The command line: the only place that reads flags, prints, writes files and exits.
+
+Exit codes: 0 evaluated and the gate passed; 1 evaluated and the gate failed; 2 could not
+evaluate (bad usage, unreadable input, invalid rule set). A user's mistake never shows a
+traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from cs_score import __version__, formats
+from cs_score.errors import RuleSetError, UsageError, UserError
+from cs_score.formats import FormatName, FormatOptions
+from cs_score.pipeline import RunOptions, evaluate
+from cs_score.report import GateSettings, build_report, check_group_spec
+from cs_score.ruleset import LOWEST_GRADE, RuleSet, load_ruleset
+
+EXIT_PASSED, EXIT_GATE_FAILED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+MAX_REJECTIONS_ON_STDERR = 50
+
+app = typer.Typer(
+    name="cs-score",
+    help="Score customer-service interactions against a service standard written in YAML.",
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+
+def _stderr() -> Console:
+    return Console(stderr=True, highlight=False, markup=False, emoji=False)
+
+
+def _fail(message: str) -> NoReturn:
+    _stderr().print(Text("error: ", style="bold red") + Text(message))
+    raise typer.Exit(EXIT_ERROR)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"cs-score {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Score customer-service interactions against a service standard written in YAML."""
+
+
+def _parse_as_of(value: str | None, ruleset: RuleSet) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            f"--as-of: not an RFC 3339 time: {value!r} (e.g. 2026-03-31T23:59:59Z)"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=ruleset.zone)
+
+
+def _use_color(stream: object) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+class _Output:
+    """Where the payload goes: stdout, or a file written atomically (all or nothing)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._temp: str | None = None
+        if path is not None:
+            folder = path.parent if str(path.parent) else Path(".")
+            if path.is_dir():
+                raise UsageError(f"-o {path}: is a directory")
+            try:
+                handle, self._temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+                os.close(handle)
+            except FileNotFoundError:
+                raise UsageError(f"-o {path}: folder {folder} does not exist") from None
+            except PermissionError:
+                raise UsageError(
+                    f"-o {path}: cannot write in {folder} (permission denied)"
+                ) from None
+            except OSError as exc:
+                raise UsageError(f"-o {path}: cannot write ({exc.strerror})") from None
+
+    def write(self, chunks: Iterable[str]) -> None:
+        if self._temp is None:
+            out = sys.stdout
+            for chunk in chunks:
+                out.write(chunk)
+            out.flush()
+            return
+        with open(self._temp, "w", encoding="utf-8", newline="\n") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+        assert self.path is not None
+        os.replace(self._temp, self.path)
+        self._temp = None
+
+    def discard(self) -> None:
+        if self._temp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self._temp)
+            self._temp = None
+
+
+def _report_rejections(console: Console, errors: list[dict[str, object]]) -> None:
+    for error in errors[:MAX_REJECTIONS_ON_STDERR]:
+        console.print(
+            Text(f"rejected: {error['file']}:{error['line']}: {error['reason']}", style="yellow")
+        )
+    if len(errors) > MAX_REJECTIONS_ON_STDERR:
+        console.print(
+            Text(
+                f"… and {len(errors) - MAX_REJECTIONS_ON_STDERR:,} more rejected lines "
+                "(all are listed in the report's errors)",
+                style="yellow",
+            )
+        )
+
+
+@app.command("evaluate")
+def evaluate_command(
+    logs: Annotated[
+        list[str],
+        typer.Argument(
+            help="Interaction logs: .jsonl, .jsonl.gz, or - for standard input.", show_default=False
+        ),
+    ],
+    rules: Annotated[
+        str | None,
+        typer.Option(
+            "-r",
+            "--rules",
+            help="Rules file, or the name of a bundled rule set.",
+            show_default="default",
+        ),
+    ] = None,
+    output_format: Annotated[
+        FormatName, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
+    ] = FormatName.table,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write the output to FILE (atomically).")
+    ] = None,
+    group_by: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--group-by", help="agent, team, channel, case, day or attributes.NAME; repeatable."
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", help="Fixed 'now' for promises (default: the latest time in the input)."
+        ),
+    ] = None,
+    min_score: Annotated[
+        float | None,
+        typer.Option("--min-score", help="Gate: lowest mean score (0-100).", min=0, max=100),
+    ] = None,
+    min_grade: Annotated[
+        str | None, typer.Option("--min-grade", help="Gate: lowest grade.")
+    ] = None,
+    details: Annotated[
+        bool, typer.Option("--details", help="List every interaction in the table.")
+    ] = False,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes.", min=1)] = 1,
+) -> None:
+    """Score every interaction in LOG... and print a graded report.
+
+    Example: [bold]cs-score evaluate samples/*.jsonl -r rules.yaml --min-score 85[/bold]
+    """
+    stderr = _stderr()
+    out: _Output | None = None
+    try:
+        ruleset = load_ruleset(rules)
+        specs = tuple(dict.fromkeys(group_by or ()))
+        for spec in specs:
+            problem = check_group_spec(spec)
+            if problem:
+                raise UsageError(f"--group-by: {problem}")
+        if min_grade is not None and min_grade not in ruleset.grade_order():
+            raise UsageError(
+                f"--min-grade: unknown grade {min_grade!r} "
+                f"(grades: {', '.join(ruleset.grade_order())})"
+            )
+        fixed_as_of = _parse_as_of(as_of, ruleset)
+        width = shutil.get_terminal_size((100, 24)).columns if output is None else 120
+        fmt = formats.get(
+            output_format.value,
+            FormatOptions(
+                color=output is None and _use_color(sys.stdout), width=width, details=details
+            ),
+        )
+        out = _Output(output)
+        run = evaluate(
+            logs,
+            ruleset,
+            RunOptions(
+                as_of=fixed_as_of, group_by=specs, jobs=jobs, keep_results=fmt.needs_results
+            ),
+        )
+        notes = []
+        if run.fulfils_unmatched:
+            notes.append(
+                f"{run.fulfils_unmatched} event(s) fulfil a promise that was not open at that "
+                "point (unknown id, already kept, or made later in the input)"
+            )
+        if run.part.events_reordered:
+            notes.append(
+                f"{run.part.events_reordered} interaction(s) had events out of time order; "
+                "they were sorted"
+            )
+        report = build_report(
+            run.part,
+            GateSettings.resolve(ruleset, min_score, min_grade),
+            ["<stdin>" if log == "-" else log for log in logs],
+            run.as_of,
+            notes,
+        )
+        table_on_terminal = (
+            output_format is FormatName.table and output is None and sys.stdout.isatty()
+        )
+        if not table_on_terminal:
+            _report_rejections(stderr, report.errors)
+        out.write(fmt.render(report, run.results if run.results is not None else ()))
+        if run.results is not None:
+            run.results.close()
+        if output_format is not FormatName.table or output is not None:
+            s = report.summary
+            stderr.print(
+                Text(
+                    f"scored {s['scored']:,} of {s['read']:,} lines ({s['rejected']:,} rejected); "
+                    f"mean score {s['mean_score'] if s['mean_score'] is not None else '–'}"
+                    f"{' (' + s['grade'] + ')' if s['grade'] else ''}; "
+                    f"gate {'passed' if report.passed else 'failed'}"
+                )
+            )
+        for fault in run.faults:
+            stderr.print(Text("error: ", style="bold red") + Text(fault))
+        if run.faults:
+            raise typer.Exit(EXIT_ERROR)
+        raise typer.Exit(EXIT_PASSED if report.passed else EXIT_GATE_FAILED)
+    except RuleSetError as exc:
+        if out is not None:
+            out.discard()
+        for found in exc.problems:
+            stderr.print(Text("error: ", style="bold red") + Text(str(found)))
+        count = len(exc.problems)
+        stderr.print(
+            Text(f"{count} problem{'s' if count != 1 else ''} in the rule set; nothing was scored")
+        )
+        raise typer.Exit(EXIT_ERROR) from None
+    except UserError as exc:
+        if out is not None:
+            out.discard()
+        _fail(str(exc))
+    except BaseException:
+        if out is not None:
+            out.discard()
+        raise
+
+
+def main() -> None:
+    """Console-script entry point: run the app with quiet handling of pipes and Ctrl-C."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        # The reader (e.g. `head`) went away: stop quietly, without a second error on exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(EXIT_PASSED)
+
+
+__all__ = ["LOWEST_GRADE", "app", "main"]

@@ -1,0 +1,51 @@
+"""Durations as people write them in a rule set: `90s`, `1m30s`, `4h`, `2d`, or seconds."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, PlainSerializer
+
+_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
+
+
+def parse_duration(value: Any) -> float:
+    """Seconds in a duration; raises ValueError with the accepted forms."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 90s, 1m30s, 4h, 2d or a number of seconds")
+    if isinstance(value, int | float):
+        if value < 0:
+            raise ValueError("a duration cannot be negative")
+        return float(value)
+    if isinstance(value, str):
+        text = value.strip().replace(" ", "")
+        if text and _PART.sub("", text) == "":
+            return sum(float(n) * _UNITS[unit] for n, unit in _PART.findall(text))
+    raise ValueError(
+        f"expected a duration such as 90s, 1m30s, 4h, 2d or a number of seconds, got {value!r}"
+    )
+
+
+def format_duration(seconds: float) -> str:
+    """A short human form: 45s, 1m30s, 4h, 2d3h."""
+    if seconds < 0:
+        return "-" + format_duration(-seconds)
+    if seconds < 60 and seconds != int(seconds):
+        return f"{seconds:.1f}s"
+    total = round(seconds)
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, total = divmod(total, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts) or "0s"
+
+
+Duration = Annotated[
+    float,
+    BeforeValidator(parse_duration),
+    PlainSerializer(format_duration, return_type=str, when_used="json"),
+]
+"""A duration in seconds, read from any of the accepted forms."""

@@ -1,0 +1,205 @@
+"""Record + rule set → interaction result. Pure: no printing, no files, no global state.
+
+`score` applies every rule to one decoded interaction. A result whose promises can only be
+judged once the whole input is read (kept by a later interaction, or due relative to the as-of
+time) is *open*; `settle` finishes it once the collector knows the fulfilments and the as-of.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from cs_score.checks import promises as promises_kind
+from cs_score.checks.base import FAIL, NA, Facts, Outcome
+from cs_score.records import Decoded, Source, timestamps
+from cs_score.ruleset import RuleSet
+
+COPIED_FIELDS = ("agent", "team", "channel", "case")
+"""Record fields copied into every interaction result (for grouping and reading)."""
+
+
+@dataclass(slots=True)
+class RuleResult:
+    """One rule's verdict on one interaction."""
+
+    kind: str
+    status: str
+    credit: float | None
+    weight: float
+    critical: bool
+    reason: str
+    evidence: dict[str, Any]
+    measure: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "status": self.status,
+            "credit": None if self.credit is None else round(self.credit, 4),
+            "weight": self.weight,
+            "reason": self.reason,
+            "evidence": self.evidence,
+        }
+
+
+@dataclass(slots=True)
+class InteractionResult:
+    """Everything the report and the outputs need to know about one scored interaction."""
+
+    seq: int
+    id: str
+    source: Source
+    fields: dict[str, str | None]
+    attributes: dict[str, Any]
+    started_at: datetime | None
+    rules: dict[str, RuleResult]
+    score: float | None = None
+    grade: str | None = None
+    passed: bool | None = None
+    critical_failure: str | None = None
+    open_rules: dict[str, tuple[Any, list[promises_kind.PromiseState]]] = field(
+        default_factory=dict
+    )
+    """Rules that wait for the end of the input: rule id → (check, promise states)."""
+    fulfills: list[tuple[str, datetime]] = field(default_factory=list)
+    latest: datetime | None = None
+    events_reordered: bool = False
+
+    @property
+    def is_open(self) -> bool:
+        return bool(self.open_rules)
+
+    def promise_ids(self) -> list[str]:
+        """Ids of the promises this result waits on."""
+        return [state.id for _, states in self.open_rules.values() for state in states]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The interaction result as SPEC.md's outputs describe it."""
+        data: dict[str, Any] = {
+            "id": self.id,
+            "source": {"file": self.source.file, "line": self.source.line},
+            "score": self.score,
+            "grade": self.grade,
+            "passed": self.passed,
+            "critical_failure": self.critical_failure,
+        }
+        for name in COPIED_FIELDS:
+            if self.fields.get(name) is not None:
+                data[name] = self.fields[name]
+        data["rules"] = {rule_id: result.to_dict() for rule_id, result in self.rules.items()}
+        return data
+
+    def lost_points(self) -> list[str]:
+        """Why this interaction lost points: the rules that did not fully pass, worst first."""
+        if self.critical_failure:
+            rule = self.rules[self.critical_failure]
+            return [f"{self.critical_failure} (critical): {rule.reason}"]
+        losses = [
+            (r.weight * (1 - (r.credit or 0.0)), rule_id, r)
+            for rule_id, r in self.rules.items()
+            if r.status not in ("pass", NA) and r.credit is not None
+        ]
+        losses.sort(key=lambda item: (-item[0], item[1]))
+        return [f"{rule_id}: {r.reason}" for _, rule_id, r in losses if r.weight > 0]
+
+
+def score(
+    decoded: Decoded, ruleset: RuleSet, seq: int, as_of: datetime | None = None
+) -> InteractionResult:
+    """Apply every rule of the rule set to one interaction (`as_of`: a fixed "now", if any)."""
+    record = decoded.interaction
+    facts = Facts(record, as_of)
+    results: dict[str, RuleResult] = {}
+    open_rules: dict[str, tuple[Any, list[promises_kind.PromiseState]]] = {}
+    for planned in ruleset.plan(record):
+        rule = planned.rule
+        if planned.check is None:
+            outcome = Outcome.na(planned.skip_reason or "not applied")
+        else:
+            outcome = planned.check.score(facts)
+            if outcome.status == promises_kind.OPEN:
+                open_rules[rule.id] = (planned.check, outcome.measure)
+        results[rule.id] = RuleResult(
+            rule.kind,
+            outcome.status,
+            outcome.credit,
+            rule.weight,
+            rule.critical,
+            outcome.reason,
+            outcome.evidence,
+            outcome.measure,
+        )
+    own_promises = {p.id for p in record.promises}
+    result = InteractionResult(
+        seq=seq,
+        id=record.id,
+        source=decoded.source,
+        fields={name: getattr(record, name) for name in COPIED_FIELDS},
+        attributes=record.attributes,
+        started_at=record.started_at,
+        rules=results,
+        open_rules=open_rules,
+        fulfills=[
+            (e.fulfills, e.at)
+            for e in record.events
+            if e.fulfills and e.at is not None and e.fulfills not in own_promises
+        ],
+        latest=max(timestamps(record), default=None),
+        events_reordered=decoded.events_reordered,
+    )
+    if not open_rules:
+        finalize(result, ruleset)
+    return result
+
+
+def settle(
+    result: InteractionResult,
+    ruleset: RuleSet,
+    fulfilled: Mapping[str, datetime],
+    as_of: datetime | None,
+) -> None:
+    """Judge an open result's promises with what the whole input showed, then finalize it."""
+    for rule_id, (check, states) in result.open_rules.items():
+        for state in states:
+            at = fulfilled.get(state.id)
+            if at is not None:
+                state.keep(at)
+        outcome = check.settle(states, as_of)
+        rule_result = result.rules[rule_id]
+        rule_result.status = outcome.status
+        rule_result.credit = outcome.credit
+        rule_result.reason = outcome.reason
+        rule_result.evidence = outcome.evidence
+        rule_result.measure = outcome.measure
+    result.open_rules = {}
+    finalize(result, ruleset)
+
+
+def finalize(result: InteractionResult, ruleset: RuleSet) -> None:
+    """Score = 100 × Σ weight·credit / Σ weight over rules that are not n/a; grade; pass."""
+    total = 0.0
+    weights = 0.0
+    critical: str | None = None
+    for rule_id, rule in result.rules.items():
+        if rule.credit is None:
+            continue
+        total += rule.weight * rule.credit
+        weights += rule.weight
+        if rule.critical and rule.status == FAIL and critical is None:
+            critical = rule_id
+    result.critical_failure = critical
+    if critical is not None:
+        result.score = 0.0
+    elif weights > 0:
+        result.score = round(100 * total / weights, 2)
+    else:
+        result.score = None
+    if result.score is None:
+        result.grade = None
+        result.passed = None
+    else:
+        result.grade = ruleset.grade(result.score)
+        result.passed = critical is None and result.score >= ruleset.model.pass_score

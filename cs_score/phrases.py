@@ -1,0 +1,124 @@
+"""Phrase packs and phrase matching.
+
+A phrase matches case-insensitively (Unicode casefolding), accent-insensitively and on word
+boundaries; the words of a multi-word phrase may be separated by any run of whitespace and
+punctuation. Phrases are literal text, never regular expressions. All phrases of a matcher are
+compiled into one pattern shaped like a trie, so matching a pack of hundreds of phrases costs
+about as much as matching one, and no rule set can make matching slow.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+_WORD = re.compile(r"\w+")
+_SEPARATOR = object()
+
+
+def normalize(text: str) -> str:
+    """Casefold and strip accents, keeping one character per letter where possible."""
+    if text.isascii():
+        return text.lower()
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in folded if not unicodedata.combining(ch))
+
+
+def phrase_key(phrase: str) -> str:
+    """The words of a phrase, normalized and joined by single spaces."""
+    return " ".join(_WORD.findall(normalize(phrase)))
+
+
+def _trie_pattern(keys: Iterable[str]) -> str:
+    trie: dict[Any, Any] = {}
+    for key in keys:
+        node = trie
+        for word_index, word in enumerate(key.split(" ")):
+            if word_index:
+                node = node.setdefault(_SEPARATOR, {})
+            for ch in word:
+                node = node.setdefault(ch, {})
+        node[""] = {}
+    return _node_pattern(trie)
+
+
+def _node_pattern(node: dict[Any, Any]) -> str:
+    terminal = "" in node
+    branches = []
+    for unit in sorted((k for k in node if k != ""), key=lambda k: "" if k is _SEPARATOR else k):
+        head = r"[\W_]+" if unit is _SEPARATOR else re.escape(unit)
+        branches.append(head + _node_pattern(node[unit]))
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if terminal:
+        return f"(?:{body})?" if len(branches) > 1 else f"(?:{branches[0]})?"
+    return body
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseHit:
+    """A phrase found in a text: the phrase as written in its pack, and the pack's name."""
+
+    phrase: str
+    pack: str
+
+
+class PhraseMatcher:
+    """Finds any of a set of phrases in normalized text, with one compiled pattern."""
+
+    def __init__(self, phrases: Iterable[tuple[str, str]]) -> None:
+        """`phrases` are (pack name, phrase) pairs; the first pack to list a phrase names it."""
+        self._hits: dict[str, PhraseHit] = {}
+        for pack, phrase in phrases:
+            key = phrase_key(phrase)
+            if key and key not in self._hits:
+                self._hits[key] = PhraseHit(phrase, pack)
+        self._pattern = (
+            re.compile(r"\b" + _trie_pattern(self._hits) + r"\b") if self._hits else None
+        )
+
+    def __bool__(self) -> bool:
+        return self._pattern is not None
+
+    def search(self, normalized: str) -> PhraseHit | None:
+        """The first phrase found in `normalized` (a text passed through `normalize`)."""
+        if self._pattern is None:
+            return None
+        match = self._pattern.search(normalized)
+        if match is None:
+            return None
+        return self._hits[" ".join(_WORD.findall(match.group()))]
+
+
+PhraseBook = dict[str, dict[str, list[str]]]
+"""Phrase packs by name, each a mapping of language code to phrases."""
+
+
+@lru_cache(maxsize=1)
+def _bundled_text() -> str:
+    return resources.files("cs_score.presets").joinpath("phrases.yaml").read_text("utf-8")
+
+
+def bundled_packs() -> PhraseBook:
+    """The phrase packs shipped with the package (a fresh copy each call)."""
+    data = yaml.safe_load(_bundled_text()) or {}
+    return {
+        name: {lang: list(items) for lang, items in langs.items()} for name, langs in data.items()
+    }
+
+
+def pack_phrases(
+    book: Mapping[str, Mapping[str, list[str]]], names: Iterable[str]
+) -> list[tuple[str, str]]:
+    """(pack, phrase) pairs of the named packs, every language."""
+    return [
+        (name, phrase) for name in names for phrases in book[name].values() for phrase in phrases
+    ]

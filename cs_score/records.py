@@ -1,0 +1,301 @@
+"""The interaction record, and how a JSON Lines stream of them is read.
+
+Reading is split in two so that decoding can run in worker processes: `read_lines` streams raw
+lines with their file and line number (plain files, `.gz`, or `-` for standard input), and
+`decode` turns one line into an `Interaction` or a `Rejection` with the reason. Neither keeps
+more than one line in memory.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import sys
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from itertools import pairwise
+from typing import Annotated, Any, BinaryIO, Literal
+
+import msgspec
+
+from cs_score.errors import InputError
+
+MAX_LINE_BYTES = 16 * 1024 * 1024
+"""Default longest line accepted; a longer one is rejected without being held in memory."""
+
+STEPS = ("identify", "apologize", "explain", "fix", "offer", "prevent")
+Step = Literal["identify", "apologize", "explain", "fix", "offer", "prevent"]
+Speaker = Literal["customer", "agent", "bot", "system"]
+Scalar = str | int | float | bool | None
+
+
+class Event(msgspec.Struct, frozen=True):
+    """Something that happened in an interaction: a message, an action or a note."""
+
+    at: datetime | None = None
+    speaker: Speaker = msgspec.field(name="from", default="system")
+    text: str | None = None
+    type: Literal["message", "action", "note"] = "message"
+    action: str | None = None
+    fulfills: str | None = None
+
+
+class Product(msgspec.Struct, frozen=True):
+    defective: bool | None = None
+    returned: bool | None = None
+    complaint: bool | None = None
+    cost: float | None = None
+
+
+class Resolution(msgspec.Struct, frozen=True):
+    status: Literal["resolved", "unresolved", "escalated", "pending"] | None = None
+    steps: list[Step] | None = None
+
+
+class Promise(msgspec.Struct, frozen=True):
+    id: str
+    due: datetime
+    made_at: datetime | None = None
+    text: str | None = None
+    kept_at: datetime | None = None
+    notified_at: datetime | None = None
+
+
+class Survey(msgspec.Struct, frozen=True):
+    csat: Annotated[int, msgspec.Meta(ge=1, le=5)] | None = None
+    nps: Annotated[int, msgspec.Meta(ge=0, le=10)] | None = None
+
+
+class Interaction(msgspec.Struct):
+    """One logged interaction (SPEC: Interaction record). Unknown fields are ignored."""
+
+    id: str
+    channel: str | None = None
+    agent: str | None = None
+    team: str | None = None
+    customer: str | None = None
+    case: str | None = None
+    tags: list[str] = []
+    attributes: dict[str, Scalar] = {}
+    started_at: datetime | None = None
+    answered_at: datetime | None = None
+    ended_at: datetime | None = None
+    events: list[Event] = []
+    greeted: bool | None = None
+    product: Product | None = None
+    resolution: Resolution | None = None
+    promises: list[Promise] = []
+    survey: Survey | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a record came from."""
+
+    file: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A line that could not be scored, and why."""
+
+    file: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class RawLine:
+    """One line of input, undecoded, or a line too long to keep (`data` is None)."""
+
+    file: str
+    line: int
+    data: bytes | None
+
+
+_decoder = msgspec.json.Decoder(Interaction)
+
+
+def _with_zone(value: datetime | None, zone: tzinfo) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=zone)
+
+
+def _problem(exc: msgspec.ValidationError) -> str:
+    message = str(exc)
+    head, sep, path = message.rpartition(" - at `$")
+    if not sep:
+        return f"invalid record: {message}"
+    path = path.rstrip("`").lstrip(".")
+    if "RFC3339" in head:
+        return f"bad timestamp in {path}"
+    return f"bad field {path}: {head}"
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """A decoded interaction, with how many of its events were out of time order."""
+
+    interaction: Interaction
+    source: Source
+    events_reordered: bool
+
+
+def decode(raw: RawLine, zone: tzinfo, max_line_bytes: int = MAX_LINE_BYTES) -> Decoded | Rejection:
+    """Decode one line into an interaction, or say why it cannot be scored."""
+    if raw.data is None:
+        return Rejection(raw.file, raw.line, f"line longer than {max_line_bytes:,} bytes")
+    try:
+        record = _decoder.decode(raw.data)
+    except UnicodeDecodeError:
+        return Rejection(raw.file, raw.line, "not valid UTF-8")
+    except msgspec.ValidationError as exc:
+        message = str(exc)
+        if message.startswith("Expected `object`"):
+            return Rejection(raw.file, raw.line, "not a JSON object")
+        if "missing required field `id`" in message and "- at" not in message:
+            return Rejection(raw.file, raw.line, "missing required field 'id'")
+        return Rejection(raw.file, raw.line, _problem(exc))
+    except msgspec.DecodeError as exc:
+        detail = str(exc).removeprefix("JSON is malformed: ")
+        if not raw.data.strip():
+            detail = "empty line"
+        return Rejection(raw.file, raw.line, f"not valid JSON ({detail})")
+    if not record.id:
+        return Rejection(raw.file, raw.line, "empty 'id'")
+    return _complete(record, Source(raw.file, raw.line), zone)
+
+
+def _complete(record: Interaction, source: Source, zone: tzinfo) -> Decoded | Rejection:
+    """Give naive timestamps the rule set's zone, check times, sort events by time."""
+    try:
+        record.started_at = _with_zone(record.started_at, zone)
+        record.answered_at = _with_zone(record.answered_at, zone)
+        record.ended_at = _with_zone(record.ended_at, zone)
+        events = record.events
+        if any(e.at is not None and e.at.tzinfo is None for e in events):
+            events = [
+                msgspec.structs.replace(e, at=_with_zone(e.at, zone)) if e.at else e for e in events
+            ]
+        if any(_naive(p) for p in record.promises):
+            record.promises = [
+                msgspec.structs.replace(
+                    p,
+                    due=_with_zone(p.due, zone),
+                    made_at=_with_zone(p.made_at, zone),
+                    kept_at=_with_zone(p.kept_at, zone),
+                    notified_at=_with_zone(p.notified_at, zone),
+                )
+                for p in record.promises
+            ]
+        reordered = False
+        timed = [e.at for e in events if e.at is not None]
+        if any(later < earlier for earlier, later in pairwise(timed)):
+            events = sorted(events, key=lambda e: (e.at is None, e.at or _EPOCH))
+            reordered = True
+        record.events = events
+        if (
+            record.started_at is not None
+            and record.answered_at is not None
+            and record.answered_at < record.started_at
+        ):
+            return Rejection(source.file, source.line, "answered_at is before started_at")
+    except (OverflowError, ValueError) as exc:
+        return Rejection(source.file, source.line, f"bad timestamp ({exc})")
+    return Decoded(record, source, reordered)
+
+
+def _naive(promise: Promise) -> bool:
+    return any(
+        t is not None and t.tzinfo is None
+        for t in (promise.due, promise.made_at, promise.kept_at, promise.notified_at)
+    )
+
+
+_EPOCH = datetime(1970, 1, 1).astimezone()
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def _open(path: str) -> tuple[str, BinaryIO]:
+    if path == "-":
+        return "<stdin>", sys.stdin.buffer
+    if os.path.isdir(path):
+        raise InputError(f"{path}: is a directory, not a log file")
+    try:
+        return path, open(path, "rb")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except PermissionError:
+        raise InputError(f"{path}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot open ({exc.strerror})") from None
+
+
+def _maybe_gunzip(stream: BinaryIO) -> BinaryIO:
+    buffered: Any = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)
+    if buffered.peek(2)[:2] == GZIP_MAGIC:
+        unpacked: BinaryIO = io.BufferedReader(gzip.GzipFile(fileobj=buffered), buffer_size=1 << 20)
+        return unpacked
+    plain: BinaryIO = buffered
+    return plain
+
+
+def read_lines(path: str, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[RawLine]:
+    """Stream the lines of one log (plain or gzip, detected by content; `-` is stdin).
+
+    A line over `max_line_bytes` is yielded with `data=None` and skipped without being held.
+    A damaged gzip stream raises InputError naming the last good line.
+    """
+    name, stream = _open(path)
+    number = 0
+    try:
+        reader = _maybe_gunzip(stream)
+        readline = reader.readline
+        while True:
+            chunk = readline(max_line_bytes + 1)
+            if not chunk:
+                return
+            number += 1
+            if len(chunk) > max_line_bytes and not chunk.endswith(b"\n"):
+                while chunk and not chunk.endswith(b"\n"):
+                    chunk = readline(1 << 20)
+                yield RawLine(name, number, None)
+                continue
+            if chunk.strip():
+                yield RawLine(name, number, chunk)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise InputError(f"{name}: damaged gzip data after line {number} ({exc})") from None
+    except OSError as exc:
+        raise InputError(f"{name}: read failed after line {number} ({exc})") from None
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+
+
+def timestamps(record: Interaction) -> Iterator[datetime]:
+    """Every timestamp of a record, for the default as-of time."""
+    for value in (record.started_at, record.answered_at, record.ended_at):
+        if value is not None:
+            yield value
+    for event in record.events:
+        if event.at is not None:
+            yield event.at
+    for promise in record.promises:
+        for value in (promise.made_at, promise.kept_at, promise.notified_at):
+            if value is not None:
+                yield value
+
+
+def to_builtins(record: Interaction) -> dict[str, Any]:
+    """The record as plain JSON-ready data (for explain and tests)."""
+    data: dict[str, Any] = msgspec.to_builtins(record)
+    return data

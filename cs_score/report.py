@@ -1,0 +1,462 @@
+"""Results → aggregates → the report and its gate verdict.
+
+A `ReportPart` folds interaction results and rejected lines into counts and sums that merge
+exactly: scores are summed in hundredths and credits in millionths as integers, and quantiles
+use a mergeable sketch, so parts built in any number of processes, in any grouping, combine to
+the same report byte for byte. `build_report` turns a merged part into the report the formats
+render; it never changes a score.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import Any
+
+from cs_score import __version__, checks
+from cs_score.checks.base import NA, Outcome, Stats
+from cs_score.engine import InteractionResult, RuleResult
+from cs_score.records import Rejection
+from cs_score.ruleset import RuleSet
+
+SCHEMA_VERSION = 1
+MICRO = 1_000_000
+WORST_COUNT = 10
+STATUSES = ("pass", "partial", "fail", "na")
+GROUP_FIELDS = ("agent", "team", "channel", "case", "day")
+
+
+def group_value(result: InteractionResult, spec: str, zone: tzinfo) -> str:
+    """The value of a `--group-by` spec for one result; "(none)" when the record lacks it."""
+    value: Any
+    if spec == "day":
+        value = result.started_at.astimezone(zone).date().isoformat() if result.started_at else None
+    elif spec.startswith("attributes."):
+        value = result.attributes.get(spec.removeprefix("attributes."))
+    else:
+        value = result.fields.get(spec)
+    return "(none)" if value is None else str(value)
+
+
+def check_group_spec(spec: str) -> str | None:
+    """None if `spec` is a valid `--group-by` value, else what is wrong with it."""
+    if spec in GROUP_FIELDS or (spec.startswith("attributes.") and len(spec) > len("attributes.")):
+        return None
+    return f"cannot group by {spec!r} (use {', '.join(GROUP_FIELDS)} or attributes.NAME)"
+
+
+@dataclass
+class RulePart:
+    """Aggregates of one rule over many interactions."""
+
+    statuses: dict[str, int]
+    credit_micro: int
+    na_reasons: dict[str, int]
+    stats: Stats
+
+    @classmethod
+    def new(cls, rule: Any) -> RulePart:
+        stats = checks.KINDS[rule.kind].Stats(rule)
+        return cls(dict.fromkeys(STATUSES, 0), 0, {}, stats)
+
+    def add(self, result: RuleResult) -> None:
+        self.statuses[result.status] += 1
+        if result.credit is None:
+            self.na_reasons[result.reason] = self.na_reasons.get(result.reason, 0) + 1
+        else:
+            self.credit_micro += round(result.credit * MICRO)
+        self.stats.add(Outcome(result.status, result.credit, result.reason, {}, result.measure))
+
+    def merge(self, other: RulePart) -> None:
+        for status, n in other.statuses.items():
+            self.statuses[status] += n
+        self.credit_micro += other.credit_micro
+        for reason, n in other.na_reasons.items():
+            self.na_reasons[reason] = self.na_reasons.get(reason, 0) + n
+        self.stats.merge(other.stats)
+
+
+@dataclass
+class GroupPart:
+    """Aggregates of the interactions that share one group value."""
+
+    count: int = 0
+    rated: int = 0
+    score_cents: int = 0
+    passed: int = 0
+    grade_counts: dict[str, int] = field(default_factory=dict)
+    rule_credit: dict[str, list[int]] = field(default_factory=dict)
+    """rule id → [interactions it applied to, credit sum in millionths]"""
+
+    def add(self, result: InteractionResult) -> None:
+        self.count += 1
+        if result.score is not None and result.grade is not None:
+            self.rated += 1
+            self.score_cents += round(result.score * 100)
+            self.passed += bool(result.passed)
+            self.grade_counts[result.grade] = self.grade_counts.get(result.grade, 0) + 1
+        for rule_id, rule in result.rules.items():
+            if rule.credit is not None:
+                entry = self.rule_credit.setdefault(rule_id, [0, 0])
+                entry[0] += 1
+                entry[1] += round(rule.credit * MICRO)
+
+    def merge(self, other: GroupPart) -> None:
+        self.count += other.count
+        self.rated += other.rated
+        self.score_cents += other.score_cents
+        self.passed += other.passed
+        for grade, n in other.grade_counts.items():
+            self.grade_counts[grade] = self.grade_counts.get(grade, 0) + n
+        for rule_id, (n, micro) in other.rule_credit.items():
+            entry = self.rule_credit.setdefault(rule_id, [0, 0])
+            entry[0] += n
+            entry[1] += micro
+
+
+@dataclass
+class WorstEntry:
+    """A low-scoring interaction kept for the report, with why it lost points."""
+
+    score: float
+    seq: int
+    id: str
+    file: str
+    line: int
+    grade: str
+    critical_failure: str | None
+    reasons: list[str]
+    fields: dict[str, str | None]
+
+    def key(self) -> tuple[float, int]:
+        return (self.score, self.seq)
+
+
+class ReportPart:
+    """Mergeable aggregates of part of a run (one process, one file, one Dask partition)."""
+
+    def __init__(self, ruleset: RuleSet, group_by: tuple[str, ...] = ()) -> None:
+        self.ruleset = ruleset
+        self.group_by = group_by
+        self.scored = 0
+        self.rejections: list[Rejection] = []
+        self.rated = 0
+        self.score_cents = 0
+        self.passed = 0
+        self.critical_failures = 0
+        self.grade_counts: dict[str, int] = {}
+        self.rules = {rule.id: RulePart.new(rule) for rule in ruleset.rules}
+        self.groups: dict[str, dict[str, GroupPart]] = {spec: {} for spec in group_by}
+        self._worst: list[tuple[float, int, WorstEntry]] = []  # max-heap by (-score, -seq)
+        self.events_reordered = 0
+        self.latest: datetime | None = None
+
+    @property
+    def read(self) -> int:
+        return self.scored + len(self.rejections)
+
+    def reject(self, rejection: Rejection) -> None:
+        self.rejections.append(rejection)
+
+    def add(self, result: InteractionResult) -> None:
+        """Fold one finished interaction result in."""
+        self.scored += 1
+        self.events_reordered += result.events_reordered
+        for rule_id, rule_result in result.rules.items():
+            self.rules[rule_id].add(rule_result)
+        zone = self.ruleset.zone
+        for spec, groups in self.groups.items():
+            value = group_value(result, spec, zone)
+            group = groups.get(value)
+            if group is None:
+                group = groups[value] = GroupPart()
+            group.add(result)
+        if result.score is None or result.grade is None:
+            return
+        self.rated += 1
+        self.score_cents += round(result.score * 100)
+        self.passed += bool(result.passed)
+        self.critical_failures += result.critical_failure is not None
+        self.grade_counts[result.grade] = self.grade_counts.get(result.grade, 0) + 1
+        if result.score < 100:
+            self._keep_worst(
+                WorstEntry(
+                    result.score,
+                    result.seq,
+                    result.id,
+                    result.source.file,
+                    result.source.line,
+                    result.grade,
+                    result.critical_failure,
+                    result.lost_points(),
+                    dict(result.fields),
+                )
+            )
+
+    def note_latest(self, latest: datetime | None) -> None:
+        if latest is not None and (self.latest is None or latest > self.latest):
+            self.latest = latest
+
+    def _keep_worst(self, entry: WorstEntry) -> None:
+        item = (-entry.score, -entry.seq, entry)
+        if len(self._worst) < WORST_COUNT:
+            heapq.heappush(self._worst, item)
+        elif item[:2] > self._worst[0][:2]:
+            heapq.heapreplace(self._worst, item)
+
+    def worst(self) -> list[WorstEntry]:
+        return sorted((item[2] for item in self._worst), key=WorstEntry.key)
+
+    def merge(self, other: ReportPart) -> None:
+        """Fold another part in; the result does not depend on how parts were split or ordered."""
+        self.scored += other.scored
+        self.rejections.extend(other.rejections)
+        self.rated += other.rated
+        self.score_cents += other.score_cents
+        self.passed += other.passed
+        self.critical_failures += other.critical_failures
+        for grade, n in other.grade_counts.items():
+            self.grade_counts[grade] = self.grade_counts.get(grade, 0) + n
+        for rule_id, rule_part in other.rules.items():
+            self.rules[rule_id].merge(rule_part)
+        for spec, groups in other.groups.items():
+            mine = self.groups.setdefault(spec, {})
+            for value, group in groups.items():
+                if value in mine:
+                    mine[value].merge(group)
+                else:
+                    mine[value] = group
+        for _, _, entry in other._worst:
+            self._keep_worst(entry)
+        self.events_reordered += other.events_reordered
+        self.note_latest(other.latest)
+
+
+# ---------------------------------------------------------------------------------------------
+# The report
+
+
+@dataclass(frozen=True)
+class GateSettings:
+    """The gate's thresholds: the rule set's `gate`, with the command-line flags over it."""
+
+    min_score: float | None = None
+    min_grade: str | None = None
+    min_pass_rate: float | None = None
+    max_rejected: int = 0
+
+    @classmethod
+    def resolve(
+        cls, ruleset: RuleSet, min_score: float | None = None, min_grade: str | None = None
+    ) -> GateSettings:
+        gate = ruleset.model.gate
+        return cls(
+            min_score=min_score if min_score is not None else gate.min_score,
+            min_grade=min_grade if min_grade is not None else gate.min_grade,
+            min_pass_rate=gate.min_pass_rate,
+            max_rejected=gate.max_rejected,
+        )
+
+
+@dataclass
+class Report:
+    """Everything a format renders, apart from the interaction results themselves."""
+
+    tool: dict[str, Any]
+    rules: dict[str, Any]
+    inputs: list[str]
+    summary: dict[str, Any]
+    rules_summary: list[dict[str, Any]]
+    groups: dict[str, list[dict[str, Any]]]
+    worst: list[dict[str, Any]]
+    errors: list[dict[str, Any]]
+    gate: dict[str, Any]
+    notes: list[str]
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.gate["passed"])
+
+    def header(self) -> dict[str, Any]:
+        """The top-level keys of the JSON document that come before `interactions`."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "tool": self.tool,
+            "rules": self.rules,
+            "inputs": self.inputs,
+            "summary": self.summary,
+            "rules_summary": self.rules_summary,
+            "groups": self.groups,
+            "worst": self.worst,
+        }
+
+    def trailer(self) -> dict[str, Any]:
+        """The top-level keys of the JSON document that come after `interactions`."""
+        return {"errors": self.errors, "gate": self.gate, "notes": self.notes}
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 2) if whole else None
+
+
+def _mean_cents(cents: int, count: int) -> float | None:
+    return round(cents / count / 100, 2) if count else None
+
+
+def _grade_counts(counts: dict[str, int], order: list[str]) -> dict[str, int]:
+    return {grade: counts.get(grade, 0) for grade in order}
+
+
+def build_report(
+    part: ReportPart,
+    gate: GateSettings,
+    inputs: list[str],
+    as_of: datetime | None,
+    notes: list[str] | None = None,
+) -> Report:
+    """The report of a finished (merged) part, with the gate's verdict."""
+    ruleset = part.ruleset
+    order = ruleset.grade_order()
+    mean = _mean_cents(part.score_cents, part.rated)
+    summary = {
+        "read": part.read,
+        "scored": part.scored,
+        "rejected": len(part.rejections),
+        "rated": part.rated,
+        "unrated": part.scored - part.rated,
+        "mean_score": mean,
+        "grade": ruleset.grade(mean) if mean is not None else None,
+        "passed": part.passed,
+        "failed": part.rated - part.passed,
+        "pass_rate": _rate(part.passed, part.rated),
+        "critical_failures": part.critical_failures,
+        "grade_counts": _grade_counts(part.grade_counts, order),
+        "as_of": as_of.isoformat() if as_of else None,
+        "events_reordered": part.events_reordered,
+    }
+    rules_summary = []
+    for rule in ruleset.rules:
+        rule_part = part.rules[rule.id]
+        applicable = sum(n for status, n in rule_part.statuses.items() if status != NA)
+        rules_summary.append(
+            {
+                "id": rule.id,
+                "kind": rule.kind,
+                "weight": rule.weight,
+                "critical": rule.critical,
+                "applicable": applicable,
+                "passed": rule_part.statuses["pass"],
+                "partial": rule_part.statuses["partial"],
+                "failed": rule_part.statuses["fail"],
+                "na": rule_part.statuses[NA],
+                "mean_credit": round(rule_part.credit_micro / applicable / MICRO, 4)
+                if applicable
+                else None,
+                "na_reasons": dict(
+                    sorted(rule_part.na_reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+                ),
+                "metrics": rule_part.stats.summary(),
+            }
+        )
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for spec, values in part.groups.items():
+        rows = []
+        for value in sorted(values):
+            group = values[value]
+            group_mean = _mean_cents(group.score_cents, group.rated)
+            rows.append(
+                {
+                    "value": value,
+                    "count": group.count,
+                    "rated": group.rated,
+                    "mean_score": group_mean,
+                    "grade": ruleset.grade(group_mean) if group_mean is not None else None,
+                    "pass_rate": _rate(group.passed, group.rated),
+                    "grade_counts": _grade_counts(group.grade_counts, order),
+                    "rules": {
+                        rule.id: round(
+                            group.rule_credit[rule.id][1] / group.rule_credit[rule.id][0] / MICRO, 4
+                        )
+                        if rule.id in group.rule_credit
+                        else None
+                        for rule in ruleset.rules
+                    },
+                }
+            )
+        groups[spec] = rows
+    worst = [
+        {
+            "id": entry.id,
+            "source": {"file": entry.file, "line": entry.line},
+            "score": entry.score,
+            "grade": entry.grade,
+            "critical_failure": entry.critical_failure,
+            "reasons": entry.reasons,
+            **{k: v for k, v in entry.fields.items() if v is not None},
+        }
+        for entry in part.worst()
+    ]
+    errors = [{"file": r.file, "line": r.line, "reason": r.reason} for r in part.rejections]
+    verdict = _gate(part, gate, summary, order)
+    return Report(
+        tool={"name": "cs-score", "version": __version__},
+        rules={
+            "name": ruleset.name,
+            "sources": ruleset.sources,
+            "timezone": ruleset.model.timezone,
+            "pass_score": ruleset.model.pass_score,
+            "grades": ruleset.model.grades,
+        },
+        inputs=inputs,
+        summary=summary,
+        rules_summary=rules_summary,
+        groups=groups,
+        worst=worst,
+        errors=errors,
+        gate=verdict,
+        notes=notes or [],
+    )
+
+
+def _gate(
+    part: ReportPart, gate: GateSettings, summary: dict[str, Any], order: list[str]
+) -> dict[str, Any]:
+    conditions: list[dict[str, Any]] = []
+
+    def condition(name: str, threshold: Any, value: Any, passed: bool) -> None:
+        conditions.append({"name": name, "threshold": threshold, "value": value, "passed": passed})
+
+    mean = summary["mean_score"]
+    if gate.min_score is not None:
+        condition("min_score", gate.min_score, mean, mean is not None and mean >= gate.min_score)
+    if gate.min_grade is not None:
+        grade = summary["grade"]
+        ok = (
+            grade is not None
+            and gate.min_grade in order
+            and order.index(grade) <= order.index(gate.min_grade)
+        )
+        condition("min_grade", gate.min_grade, grade, ok)
+    if gate.min_pass_rate is not None:
+        rate = summary["pass_rate"]
+        condition(
+            "min_pass_rate",
+            gate.min_pass_rate,
+            rate,
+            rate is not None and rate >= gate.min_pass_rate,
+        )
+    rejected = summary["rejected"]
+    condition("max_rejected", gate.max_rejected, rejected, rejected <= gate.max_rejected)
+    for rule in part.ruleset.rules:
+        if rule.kind == "wait_time" and getattr(rule, "gate_mean", False):
+            stats = part.rules[rule.id].stats
+            mean_wait = stats.mean()  # type: ignore[attr-defined]
+            target = rule.target  # type: ignore[attr-defined]
+            condition(
+                f"{rule.id}.gate_mean",
+                target,
+                round(mean_wait, 3) if mean_wait is not None else None,
+                mean_wait is not None and mean_wait <= target,
+            )
+    return {"passed": all(c["passed"] for c in conditions), "conditions": conditions}

@@ -1,0 +1,654 @@
+"""The rule set: its model, `extends` and `overrides`, phrase packs, and loading from YAML.
+
+A rules file is read with the position of every value kept (`yamlsource`), merged with what it
+extends, then validated by pydantic models that forbid unknown keys. Every problem found is
+reported at once, each with `FILE:LINE:COL`, the dotted path, what was expected and, for a
+misspelt key or kind, the nearest valid one.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+
+from cs_score import checks
+from cs_score.checks.base import Compiled, Condition, RuleBase
+from cs_score.errors import Location, Problem, RuleSetError
+from cs_score.phrases import PhraseBook, bundled_packs
+from cs_score.yamlsource import LocDict, LocList, load_yaml
+
+FORMAT_VERSION = 1
+DEFAULT_GRADES = {"A": 90.0, "B": 80.0, "C": 70.0, "D": 60.0}
+LOWEST_GRADE = "F"
+
+if TYPE_CHECKING:
+    AnyRule = RuleBase
+else:
+    # A discriminated union built from the registry, so the registry is the one source of truth.
+    AnyRule = Annotated[
+        Union[tuple(module.Rule for module in checks.KINDS.values())],  # noqa: UP007
+        Field(discriminator="kind"),
+    ]
+_rule_adapter: TypeAdapter[RuleBase] = TypeAdapter(AnyRule)
+
+
+class Gate(BaseModel):
+    """Conditions the whole run must meet; the command-line flags override them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    min_score: float | None = Field(None, ge=0, le=100, description="lowest mean score")
+    min_grade: str | None = Field(None, description="lowest grade of the mean score")
+    min_pass_rate: float | None = Field(
+        None, ge=0, le=100, description="lowest share of rated interactions that pass (0-100)"
+    )
+    max_rejected: int = Field(0, ge=0, description="most lines that may be rejected")
+
+
+class PhrasePack(BaseModel):
+    """Phrases of one pack by language (`en: [...]`); `replace: true` drops the bundled ones."""
+
+    model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, list[str]] = Field(init=False)
+
+    replace: bool = Field(False, description="drop the bundled phrases of this pack first")
+
+
+class Override(BaseModel):
+    """An exception: where `when` holds, change the named rules' keys."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    when: Condition = Field(description="where the exception applies")
+    rules: dict[str, dict[str, Any]] = Field(
+        description="rule id → keys to change, e.g. {conduct: {enabled: false}}"
+    )
+    description: str | None = None
+
+
+class RuleSetModel(BaseModel):
+    """A rules file (after `extends` is resolved)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cs_score: Literal[1] = Field(1, description="format version of the rules file")
+    name: str = Field("unnamed rule set", description="shown in reports")
+    description: str | None = None
+    extends: str | None = Field(
+        None, description="a bundled rule set (default, …) or a path relative to this file"
+    )
+    timezone: str = Field("UTC", description="zone for timestamps without an offset")
+    grades: dict[str, float] = Field(
+        default_factory=lambda: dict(DEFAULT_GRADES),
+        description="grade → lowest score that earns it; below the lowest: F",
+    )
+    pass_score: float = Field(70.0, ge=0, le=100, description="score an interaction needs to pass")
+    gate: Gate = Field(default_factory=Gate)
+    phrases: dict[str, PhrasePack] = Field(
+        default_factory=dict, description="named phrase packs to add to or define"
+    )
+    rules: list[AnyRule] = Field(default_factory=list)
+    overrides: list[Override] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name like Europe/Paris)"
+            ) from None
+        return value
+
+    @field_validator("grades")
+    @classmethod
+    def _grade_bounds(cls, value: dict[str, float]) -> dict[str, float]:
+        for grade, bound in value.items():
+            if not 0 <= bound <= 100:
+                raise ValueError(f"grade {grade}: bound {bound} is not within 0-100")
+        if LOWEST_GRADE in value:
+            raise ValueError(f"{LOWEST_GRADE} is the grade below the lowest band; do not list it")
+        return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading: presets, extends, merging
+
+
+def preset_names() -> list[str]:
+    folder = resources.files("cs_score.presets")
+    return sorted(
+        p.name.removesuffix(".yaml")
+        for p in folder.iterdir()
+        if p.name.endswith(".yaml") and p.name != "phrases.yaml"
+    )
+
+
+def _is_preset_name(reference: str) -> bool:
+    return (
+        "/" not in reference and "\\" not in reference and not reference.endswith((".yaml", ".yml"))
+    )
+
+
+@dataclass
+class _Loaded:
+    raw: LocDict
+    sources: list[str]
+
+
+def _read(reference: str, base_dir: Path | None, chain: list[str], at: Location | None) -> _Loaded:
+    candidate = (base_dir / reference) if base_dir is not None else Path(reference)
+    if _is_preset_name(reference) and not candidate.is_file():
+        names = preset_names()
+        if reference not in names:
+            close = difflib.get_close_matches(reference, names, n=1)
+            hint = f"; did you mean `{close[0]}`?" if close else ""
+            raise RuleSetError(
+                [
+                    Problem(
+                        at,
+                        "extends" if at else "",
+                        f"no bundled rule set named {reference!r} "
+                        f"(bundled: {', '.join(names)}){hint}",
+                    )
+                ]
+            )
+        name = f"<preset {reference}>"
+        text = resources.files("cs_score.presets").joinpath(f"{reference}.yaml").read_text("utf-8")
+        here: Path | None = None
+    else:
+        path = candidate
+        name = str(path)
+        try:
+            text = path.read_text("utf-8")
+        except FileNotFoundError:
+            raise RuleSetError(
+                [Problem(at, "extends" if at else "", f"{name}: no such file")]
+            ) from None
+        except IsADirectoryError:
+            raise RuleSetError(
+                [Problem(at, "extends" if at else "", f"{name}: is a directory")]
+            ) from None
+        except UnicodeDecodeError:
+            raise RuleSetError([Problem(Location(name, 1), "", "not UTF-8 text")]) from None
+        except OSError as exc:
+            raise RuleSetError([Problem(at, "", f"{name}: cannot read ({exc.strerror})")]) from None
+        here = path.parent
+    key = str(Path(name).resolve()) if here is not None else name
+    if key in chain:
+        cycle = " → ".join([*chain[chain.index(key) :], key])
+        raise RuleSetError([Problem(at, "extends", f"`extends` forms a cycle: {cycle}")])
+    raw = load_yaml(text, name)
+    if raw is None:
+        raw = LocDict(loc=Location(name, 1, 1))
+    if not isinstance(raw, LocDict):
+        raise RuleSetError(
+            [Problem(Location(name, 1, 1), "", "a rules file must be a mapping of keys")]
+        )
+    parent_ref = raw.get("extends")
+    if parent_ref is None:
+        return _Loaded(raw, [name])
+    if not isinstance(parent_ref, str):
+        raise RuleSetError(
+            [
+                Problem(
+                    raw.where("extends"),
+                    "extends",
+                    "expected the name of a bundled rule set or a path to a rules file",
+                )
+            ]
+        )
+    parent = _read(parent_ref, here, [*chain, key], raw.where("extends"))
+    return _Loaded(_merge(parent.raw, raw), [*parent.sources, name])
+
+
+def _copy_dict(source: LocDict, keys: Iterator[str] | None = None) -> LocDict:
+    result = LocDict(loc=source.loc)
+    for key in keys if keys is not None else source:
+        result[key] = source[key]
+        result.key_locs[key] = source.where(key)
+    return result
+
+
+def _merge(parent: LocDict, child: LocDict) -> LocDict:
+    """The child's keys over the parent's: rules merge by id, overrides add up, packs extend."""
+    merged = _copy_dict(parent)
+    for key, value in child.items():
+        if key == "extends":
+            continue
+        old = merged.get(key)
+        if key == "rules" and isinstance(old, LocList) and isinstance(value, LocList):
+            merged[key] = _merge_rules(old, value)
+        elif key == "overrides" and isinstance(old, LocList) and isinstance(value, LocList):
+            combined = LocList(loc=value.loc)
+            combined.extend([*old, *value])
+            combined.item_locs = [*old.item_locs, *value.item_locs]
+            merged[key] = combined
+        elif key == "gate" and isinstance(old, LocDict) and isinstance(value, LocDict):
+            merged[key] = _overlay(old, value)
+        elif key == "phrases" and isinstance(old, LocDict) and isinstance(value, LocDict):
+            merged[key] = _merge_packs(old, value)
+        else:
+            merged[key] = value
+        merged.key_locs[key] = child.where(key)
+    merged.pop("extends", None)
+    return merged
+
+
+def _overlay(base: LocDict, top: LocDict) -> LocDict:
+    result = _copy_dict(base)
+    for key, value in top.items():
+        result[key] = value
+        result.key_locs[key] = top.where(key)
+    result.loc = top.loc
+    return result
+
+
+def _merge_rules(parent: LocList, child: LocList) -> LocList:
+    result = LocList(loc=child.loc)
+    result.extend(parent)
+    result.item_locs = list(parent.item_locs)
+    by_id = {r.get("id"): i for i, r in enumerate(parent) if isinstance(r, LocDict)}
+    for position, rule in enumerate(child):
+        index = by_id.get(rule.get("id")) if isinstance(rule, LocDict) else None
+        if index is None:
+            result.append(rule)
+            result.item_locs.append(child.where(position))
+            continue
+        old = result[index]
+        same_kind = "kind" not in rule or rule.get("kind") == old.get("kind")
+        result[index] = _overlay(old, rule) if same_kind else rule
+        result.item_locs[index] = child.where(position)
+    return result
+
+
+def _merge_packs(parent: LocDict, child: LocDict) -> LocDict:
+    result = _copy_dict(parent)
+    for name, pack in child.items():
+        old = result.get(name)
+        if isinstance(pack, LocDict) and isinstance(old, LocDict) and not pack.get("replace"):
+            combined = _copy_dict(old)
+            for lang, items in pack.items():
+                previous = combined.get(lang)
+                if isinstance(previous, list) and isinstance(items, list):
+                    joined = LocList(loc=items.loc if isinstance(items, LocList) else None)
+                    joined.extend([*previous, *items])
+                    joined.item_locs = [
+                        *getattr(previous, "item_locs", [None] * len(previous)),
+                        *getattr(items, "item_locs", [None] * len(items)),
+                    ]
+                    combined[lang] = joined
+                else:
+                    combined[lang] = items
+                combined.key_locs[lang] = pack.where(lang)
+            result[name] = combined
+        else:
+            result[name] = pack
+        result.key_locs[name] = child.where(name)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation errors → FILE:LINE:COL, dotted path, did-you-mean
+
+
+def _walk(raw: Any, loc: tuple[Any, ...]) -> tuple[Location | None, str, list[Any]]:
+    """Follow a pydantic error path through the raw data: location, dotted path, steps taken."""
+    where = getattr(raw, "loc", None)
+    path = ""
+    taken: list[Any] = []
+    node = raw
+    for part in loc:
+        if isinstance(node, LocDict) and isinstance(part, str) and part in node:
+            where = node.where(part) or where
+            path = f"{path}.{part}" if path else part
+            node = node[part]
+            taken.append(part)
+        elif isinstance(node, LocList) and isinstance(part, int) and 0 <= part < len(node):
+            where = node.where(part) or where
+            path = f"{path}[{_item_name(node[part], part)}]"
+            node = node[part]
+            taken.append(part)
+        elif isinstance(node, LocDict) and isinstance(part, str) and part == "[key]":
+            continue
+        else:
+            taken.append(("tag", part))
+    return where, path, taken
+
+
+def _item_name(item: Any, index: int) -> str | int:
+    """A list item's name in a path: a rule's id when it has one, else its index."""
+    if isinstance(item, dict) and isinstance(item.get("id"), str):
+        return str(item["id"])
+    return index
+
+
+def _model_at(steps: list[Any]) -> type[BaseModel] | None:
+    """The pydantic model that describes the value at a path (for the list of valid keys)."""
+    current: Any = RuleSetModel
+    for step in steps:
+        if isinstance(step, tuple):
+            kind = step[1]
+            if kind in checks.KINDS:
+                current = checks.KINDS[kind].Rule
+            continue
+        current = _inner(current, step)
+        if current is None:
+            return None
+    current = _strip_optional(current)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _strip_optional(annotation: Any) -> Any:
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is Annotated:
+            annotation = typing.get_args(annotation)[0]
+            continue
+        if origin in (Union, types.UnionType):
+            members = [a for a in typing.get_args(annotation) if a is not type(None)]
+            models = [m for m in members if isinstance(m, type) and issubclass(m, BaseModel)]
+            if len(models) == 1:
+                return models[0]
+            if len(members) == 1:
+                annotation = members[0]
+                continue
+            return annotation
+        return annotation
+
+
+def _inner(current: Any, step: Any) -> Any:
+    current = _strip_optional(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        info = current.model_fields.get(step) if isinstance(step, str) else None
+        return info.annotation if info is not None else None
+    origin = typing.get_origin(current)
+    args = typing.get_args(current)
+    if origin is list and args:
+        return args[0]
+    if origin is dict and len(args) == 2:
+        return args[1]
+    return None
+
+
+def _describe(error: Any, raw: Any) -> Problem:
+    loc = tuple(error["loc"])
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        where, parent_path, taken = _walk(raw, loc[:-1])
+        key = str(loc[-1])
+        node = raw
+        for step in taken:
+            if not isinstance(step, tuple):
+                node = node[step]
+        if isinstance(node, LocDict):
+            where = node.where(key) or where
+        model = _model_at(taken)
+        valid = sorted(model.model_fields) if model else []
+        close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
+        path = f"{parent_path}.{key}" if parent_path else key
+        message = f"unknown key `{key}`"
+        if close:
+            message += f"; did you mean `{close[0]}`?"
+        elif valid:
+            message += f" (valid keys: {', '.join(valid)})"
+        return Problem(where, path, message)
+    where, path, taken = _walk(raw, loc)
+    if kind == "union_tag_invalid":
+        node = raw
+        for step in taken:
+            if not isinstance(step, tuple):
+                node = node[step]
+        if isinstance(node, LocDict):
+            where = node.where("kind") or where
+        return Problem(
+            where,
+            f"{path}.kind" if path else "kind",
+            checks.unknown_kind_message(
+                error["input"].get("kind") if isinstance(error["input"], dict) else error["input"]
+            ),
+        )
+    if kind == "union_tag_not_found":
+        return Problem(where, path, f"missing `kind` (one of: {', '.join(checks.KINDS)})")
+    if kind == "missing":
+        return Problem(where, path, f"missing required key `{loc[-1]}`")
+    message = error["msg"].removeprefix("Value error, ")
+    value = error.get("input")
+    if kind not in ("value_error",) and not isinstance(value, dict | list) and value is not None:
+        message += f" (got {value!r})"
+    return Problem(where, path, message)
+
+
+# ---------------------------------------------------------------------------------------------
+# The rule set in use
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedRule:
+    """A rule as it applies to one interaction: its settings and check, or why it is n/a."""
+
+    rule: RuleBase
+    check: Any
+    skip_reason: str | None
+
+
+@dataclass
+class RuleSet:
+    """A loaded, validated rule set, ready to score interactions."""
+
+    model: RuleSetModel
+    sources: list[str]
+    phrases: PhraseBook
+    zone: tzinfo
+    raw: LocDict | None = None
+    _plans: dict[tuple[int, ...], list[tuple[RuleBase, Any]]] = field(
+        default_factory=dict, repr=False
+    )
+
+    @property
+    def name(self) -> str:
+        return self.model.name
+
+    @property
+    def rules(self) -> list[RuleBase]:
+        return list(self.model.rules)
+
+    def grade(self, score: float) -> str:
+        """The grade whose band holds `score` (a score equal to a bound gets that grade)."""
+        for grade, bound in sorted(self.model.grades.items(), key=lambda kv: -kv[1]):
+            if score >= bound:
+                return grade
+        return LOWEST_GRADE
+
+    def grade_order(self) -> list[str]:
+        """Grades from best to worst, ending with F."""
+        return [g for g, _ in sorted(self.model.grades.items(), key=lambda kv: -kv[1])] + [
+            LOWEST_GRADE
+        ]
+
+    def _compiled_rules(self, active: tuple[int, ...]) -> list[tuple[RuleBase, Any]]:
+        plan = self._plans.get(active)
+        if plan is None:
+            compiled = Compiled(self.phrases)
+            plan = []
+            for rule in self.model.rules:
+                for index in active:
+                    patch = self.model.overrides[index].rules.get(rule.id)
+                    if patch:
+                        rule = _patched(rule, patch)
+                plan.append((rule, checks.KINDS[rule.kind].Check(rule, compiled)))
+            self._plans[active] = plan
+        return plan
+
+    def plan(self, record: Any) -> list[PlannedRule]:
+        """The rules as they apply to one interaction, overrides and conditions included."""
+        active = tuple(
+            i for i, override in enumerate(self.model.overrides) if override.when.holds(record)
+        )
+        planned = []
+        for rule, check in self._compiled_rules(active):
+            if not rule.enabled:
+                reason = "disabled"
+                for index in active:
+                    if self.model.overrides[index].rules.get(rule.id, {}).get("enabled") is False:
+                        reason = f"disabled by override {index + 1}"
+                planned.append(PlannedRule(rule, None, reason))
+            elif rule.when is not None and not rule.when.holds(record):
+                planned.append(PlannedRule(rule, None, "condition `when` does not hold"))
+            else:
+                planned.append(PlannedRule(rule, check, None))
+        return planned
+
+    def warm(self) -> None:
+        """Compile the base plan now, so every worker starts with it."""
+        self._compiled_rules(())
+
+
+def _patched(rule: RuleBase, patch: dict[str, Any]) -> RuleBase:
+    data = rule.model_dump(exclude_unset=True)
+    data.update(patch)
+    data["id"], data["kind"] = rule.id, rule.kind
+    return _rule_adapter.validate_python(data)
+
+
+def _semantic_problems(model: RuleSetModel, raw: LocDict, book: PhraseBook) -> list[Problem]:
+    problems: list[Problem] = []
+    rules_raw = raw.get("rules")
+    raw_by_id: dict[str, LocDict] = {}
+    if isinstance(rules_raw, LocList):
+        for item in rules_raw:
+            if isinstance(item, LocDict) and isinstance(item.get("id"), str):
+                raw_by_id.setdefault(item["id"], item)
+    seen: dict[str, int] = {}
+    for i, rule in enumerate(model.rules):
+        rule_raw = raw_by_id.get(rule.id)
+        where = rule_raw.where("phrases") if rule_raw is not None else None
+        if rule.id in seen:
+            problems.append(
+                Problem(
+                    where,
+                    f"rules[{rule.id}].id",
+                    f"rule id `{rule.id}` is used twice (first by rule {seen[rule.id] + 1})",
+                )
+            )
+        seen.setdefault(rule.id, i)
+        for pack in rule.packs_used():
+            if pack not in book:
+                close = difflib.get_close_matches(pack, list(book), n=1)
+                hint = f"; did you mean `{close[0]}`?" if close else ""
+                problems.append(
+                    Problem(where, f"rules[{rule.id}]", f"unknown phrase pack `{pack}`{hint}")
+                )
+    gate = model.gate
+    if (
+        gate.min_grade is not None
+        and gate.min_grade not in model.grades
+        and gate.min_grade != LOWEST_GRADE
+    ):
+        gate_raw = raw.get("gate")
+        where = gate_raw.where("min_grade") if isinstance(gate_raw, LocDict) else None
+        problems.append(
+            Problem(
+                where,
+                "gate.min_grade",
+                f"unknown grade {gate.min_grade!r} "
+                f"(grades: {', '.join([*model.grades, LOWEST_GRADE])})",
+            )
+        )
+    overrides_raw = raw.get("overrides")
+    by_id = {rule.id: rule for rule in model.rules}
+    for i, override in enumerate(model.overrides):
+        o_raw = overrides_raw[i] if isinstance(overrides_raw, LocList) else None
+        rules_node = o_raw.get("rules") if isinstance(o_raw, LocDict) else None
+        for rule_id, patch in override.rules.items():
+            where = rules_node.where(rule_id) if isinstance(rules_node, LocDict) else None
+            path = f"overrides[{i}].rules.{rule_id}"
+            if rule_id not in by_id:
+                close = difflib.get_close_matches(rule_id, list(by_id), n=1)
+                hint = f"; did you mean `{close[0]}`?" if close else ""
+                problems.append(Problem(where, path, f"no rule with id `{rule_id}`{hint}"))
+                continue
+            if "id" in patch or "kind" in patch:
+                problems.append(Problem(where, path, "an override cannot change `id` or `kind`"))
+                continue
+            try:
+                _patched(by_id[rule_id], patch)
+            except ValidationError as exc:
+                patch_raw = rules_node.get(rule_id) if isinstance(rules_node, LocDict) else None
+                for error in exc.errors():
+                    sub = _describe(error, patch_raw)
+                    sub_path = (
+                        f"{path}.{sub.path}"
+                        if sub.path and not sub.path.startswith(rule_id)
+                        else path
+                    )
+                    problems.append(Problem(sub.location or where, sub_path, sub.message))
+    return problems
+
+
+def build_phrase_book(packs: dict[str, PhrasePack]) -> PhraseBook:
+    """Bundled packs, with the rule set's packs added language by language (or replacing)."""
+    book = bundled_packs()
+    for name, pack in packs.items():
+        languages = dict(pack.__pydantic_extra__ or {})
+        if pack.replace or name not in book:
+            book[name] = {lang: list(items) for lang, items in languages.items()}
+        else:
+            for lang, items in languages.items():
+                book[name].setdefault(lang, []).extend(items)
+    return book
+
+
+def _validate(raw: LocDict) -> tuple[RuleSetModel | None, list[Problem]]:
+    """Validate the document and each rule on its own, so every problem is found in one run."""
+    problems: list[Problem] = []
+    rules_raw = raw.get("rules")
+    top = _copy_dict(raw, (k for k in raw if k != "rules"))
+    model: RuleSetModel | None = None
+    try:
+        model = RuleSetModel.model_validate(top)
+    except ValidationError as exc:
+        problems.extend(_describe(error, raw) for error in exc.errors())
+    if rules_raw is None:
+        return model, problems
+    if not isinstance(rules_raw, list):
+        problems.append(Problem(raw.where("rules"), "rules", "expected a list of rules"))
+        return None, problems
+    rules: list[RuleBase] = []
+    for i, rule_raw in enumerate(rules_raw):
+        try:
+            rules.append(_rule_adapter.validate_python(rule_raw))
+        except ValidationError as exc:
+            for error in exc.errors():
+                problems.append(_describe({**error, "loc": ("rules", i, *error["loc"])}, raw))
+    if model is not None:
+        model = model.model_copy(update={"rules": rules})
+    return model, problems
+
+
+def load_ruleset(reference: str | None) -> RuleSet:
+    """Load a rules file (path) or a bundled preset (name); None means the `default` preset."""
+    loaded = _read(reference or "default", None, [], None)
+    raw = loaded.raw
+    model, problems = _validate(raw)
+    if model is None:
+        raise RuleSetError(problems)
+    book = build_phrase_book(model.phrases)
+    problems.extend(_semantic_problems(model, raw, book))
+    if problems:
+        raise RuleSetError(problems)
+    model = model.model_copy(update={"extends": None})
+    ruleset = RuleSet(model, loaded.sources, book, ZoneInfo(model.timezone), raw)
+    ruleset.warm()
+    return ruleset

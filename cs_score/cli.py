@@ -42,7 +42,7 @@ app = typer.Typer(
 
 
 def _stderr() -> Console:
-    return Console(stderr=True, highlight=False, markup=False, emoji=False)
+    return Console(stderr=True, highlight=False, markup=False, emoji=False, soft_wrap=True)
 
 
 def _fail(message: str) -> NoReturn:

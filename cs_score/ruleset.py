@@ -522,7 +522,8 @@ def _patched(rule: RuleBase, patch: dict[str, Any]) -> RuleBase:
     return _rule_adapter.validate_python(data)
 
 
-def _semantic_problems(model: RuleSetModel, raw: LocDict, book: PhraseBook) -> list[Problem]:
+def _pack_problems(rules: list[RuleBase], raw: LocDict, book: PhraseBook) -> list[Problem]:
+    """Rule ids used twice, and phrase packs that do not exist."""
     problems: list[Problem] = []
     rules_raw = raw.get("rules")
     raw_by_id: dict[str, LocDict] = {}
@@ -531,7 +532,7 @@ def _semantic_problems(model: RuleSetModel, raw: LocDict, book: PhraseBook) -> l
             if isinstance(item, LocDict) and isinstance(item.get("id"), str):
                 raw_by_id.setdefault(item["id"], item)
     seen: dict[str, int] = {}
-    for i, rule in enumerate(model.rules):
+    for i, rule in enumerate(rules):
         rule_raw = raw_by_id.get(rule.id)
         where = rule_raw.where("phrases") if rule_raw is not None else None
         if rule.id in seen:
@@ -550,6 +551,12 @@ def _semantic_problems(model: RuleSetModel, raw: LocDict, book: PhraseBook) -> l
                 problems.append(
                     Problem(where, f"rules[{rule.id}]", f"unknown phrase pack `{pack}`{hint}")
                 )
+    return problems
+
+
+def _semantic_problems(model: RuleSetModel, raw: LocDict) -> list[Problem]:
+    """Problems that need the whole rule set: the gate's grade and the overrides' rule keys."""
+    problems: list[Problem] = []
     gate = model.gate
     if (
         gate.min_grade is not None
@@ -558,12 +565,10 @@ def _semantic_problems(model: RuleSetModel, raw: LocDict, book: PhraseBook) -> l
     ):
         gate_raw = raw.get("gate")
         where = gate_raw.where("min_grade") if isinstance(gate_raw, LocDict) else None
+        grades = ", ".join([*model.grades, LOWEST_GRADE])
         problems.append(
             Problem(
-                where,
-                "gate.min_grade",
-                f"unknown grade {gate.min_grade!r} "
-                f"(grades: {', '.join([*model.grades, LOWEST_GRADE])})",
+                where, "gate.min_grade", f"unknown grade {gate.min_grade!r} (grades: {grades})"
             )
         )
     overrides_raw = raw.get("overrides")
@@ -588,11 +593,7 @@ def _semantic_problems(model: RuleSetModel, raw: LocDict, book: PhraseBook) -> l
                 patch_raw = rules_node.get(rule_id) if isinstance(rules_node, LocDict) else None
                 for error in exc.errors():
                     sub = _describe(error, patch_raw)
-                    sub_path = (
-                        f"{path}.{sub.path}"
-                        if sub.path and not sub.path.startswith(rule_id)
-                        else path
-                    )
+                    sub_path = f"{path}.{sub.path}" if sub.path else path
                     problems.append(Problem(sub.location or where, sub_path, sub.message))
     return problems
 
@@ -610,7 +611,7 @@ def build_phrase_book(packs: dict[str, PhrasePack]) -> PhraseBook:
     return book
 
 
-def _validate(raw: LocDict) -> tuple[RuleSetModel | None, list[Problem]]:
+def _validate(raw: LocDict) -> tuple[RuleSetModel | None, list[RuleBase], list[Problem]]:
     """Validate the document and each rule on its own, so every problem is found in one run."""
     problems: list[Problem] = []
     rules_raw = raw.get("rules")
@@ -620,13 +621,11 @@ def _validate(raw: LocDict) -> tuple[RuleSetModel | None, list[Problem]]:
         model = RuleSetModel.model_validate(top)
     except ValidationError as exc:
         problems.extend(_describe(error, raw) for error in exc.errors())
-    if rules_raw is None:
-        return model, problems
-    if not isinstance(rules_raw, list):
-        problems.append(Problem(raw.where("rules"), "rules", "expected a list of rules"))
-        return None, problems
     rules: list[RuleBase] = []
-    for i, rule_raw in enumerate(rules_raw):
+    if rules_raw is not None and not isinstance(rules_raw, list):
+        problems.append(Problem(raw.where("rules"), "rules", "expected a list of rules"))
+        return None, rules, problems
+    for i, rule_raw in enumerate(rules_raw or []):
         try:
             rules.append(_rule_adapter.validate_python(rule_raw))
         except ValidationError as exc:
@@ -634,19 +633,25 @@ def _validate(raw: LocDict) -> tuple[RuleSetModel | None, list[Problem]]:
                 problems.append(_describe({**error, "loc": ("rules", i, *error["loc"])}, raw))
     if model is not None:
         model = model.model_copy(update={"rules": rules})
-    return model, problems
+    return model, rules, problems
+
+
+def _position(problem: Problem) -> tuple[int, str, int, int]:
+    where = problem.location
+    return (0, where.file, where.line, where.column) if where else (1, "", 0, 0)
 
 
 def load_ruleset(reference: str | None) -> RuleSet:
     """Load a rules file (path) or a bundled preset (name); None means the `default` preset."""
     loaded = _read(reference or "default", None, [], None)
     raw = loaded.raw
-    model, problems = _validate(raw)
-    if model is None:
-        raise RuleSetError(problems)
-    book = build_phrase_book(model.phrases)
-    problems.extend(_semantic_problems(model, raw, book))
-    if problems:
+    model, rules, problems = _validate(raw)
+    book = build_phrase_book(model.phrases if model is not None else {})
+    problems.extend(_pack_problems(rules, raw, book))
+    if model is not None:
+        problems.extend(_semantic_problems(model, raw))
+    if problems or model is None:
+        problems.sort(key=_position)
         raise RuleSetError(problems)
     model = model.model_copy(update={"extends": None})
     ruleset = RuleSet(model, loaded.sources, book, ZoneInfo(model.timezone), raw)

@@ -61,7 +61,9 @@ class Check:
                 1.0, f"no forbidden phrase in {len(messages)} agent messages", {}, []
             )
         first = quotes[0]
-        reason = f"{first['pack'].replace('_', ' ')}: “{first['text']}”"
+        text = first["text"]
+        snippet = text if len(text) <= 80 else text[:79] + "…"
+        reason = f"{first['pack'].replace('_', ' ')} “{first['phrase']}”: “{snippet}”"
         packs = sorted({q["pack"] for q in quotes})
         return Outcome.graded(0.0, reason, {"matches": quotes}, packs)
 

@@ -1,0 +1,69 @@
+"""Shared helpers: run the real command line, write small logs and rule sets."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "interactions.jsonl"
+
+
+@dataclass
+class Ran:
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+def run_cli(*args: str | Path, stdin: bytes | None = None, cwd: Path | None = None) -> Ran:
+    """Run `cs-score` as a user would: a separate process, real exit code, real streams."""
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120"}
+    done = subprocess.run(
+        [sys.executable, "-m", "cs_score", *map(str, args)],
+        input=stdin if stdin is not None else b"",
+        capture_output=True,
+        cwd=cwd,
+        env=env,
+        timeout=120,
+    )
+    return Ran(done.returncode, done.stdout.decode("utf-8"), done.stderr.decode("utf-8"))
+
+
+@pytest.fixture
+def cli() -> Callable[..., Ran]:
+    return run_cli
+
+
+@pytest.fixture
+def write_log(tmp_path: Path) -> Callable[..., Path]:
+    """Write records (dicts, or raw strings for broken lines) as a JSON Lines file."""
+
+    def write(records: list[dict[str, Any] | str], name: str = "log.jsonl") -> Path:
+        path = tmp_path / name
+        lines = [r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in records]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def write_rules(tmp_path: Path) -> Callable[..., Path]:
+    def write(text: str, name: str = "rules.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write

@@ -567,9 +567,7 @@ def _semantic_problems(model: RuleSetModel, raw: LocDict) -> list[Problem]:
         where = gate_raw.where("min_grade") if isinstance(gate_raw, LocDict) else None
         grades = ", ".join([*model.grades, LOWEST_GRADE])
         problems.append(
-            Problem(
-                where, "gate.min_grade", f"unknown grade {gate.min_grade!r} (grades: {grades})"
-            )
+            Problem(where, "gate.min_grade", f"unknown grade {gate.min_grade!r} (grades: {grades})")
         )
     overrides_raw = raw.get("overrides")
     by_id = {rule.id: rule for rule in model.rules}

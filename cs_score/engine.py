@@ -111,7 +111,7 @@ def score(
 ) -> InteractionResult:
     """Apply every rule of the rule set to one interaction (`as_of`: a fixed "now", if any)."""
     record = decoded.interaction
-    facts = Facts(record, as_of)
+    facts = Facts(record, ruleset.phrase_index, as_of)
     results: dict[str, RuleResult] = {}
     open_rules: dict[str, tuple[Any, list[promises_kind.PromiseState]]] = {}
     for planned in ruleset.plan(record):

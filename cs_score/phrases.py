@@ -23,12 +23,17 @@ _WORD = re.compile(r"\w+")
 _SEPARATOR = object()
 
 
+# Combining marks (accents, diacritics) left over once a text is decomposed.
+_MARKS = re.compile(
+    "[\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+)
+
+
 def normalize(text: str) -> str:
-    """Casefold and strip accents, keeping one character per letter where possible."""
+    """Casefold and strip accents: `Déçu` → `decu`, `Straße` → `strasse`, `İ` → `i`."""
     if text.isascii():
         return text.lower()
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return _MARKS.sub("", unicodedata.normalize("NFKD", text.casefold()))
 
 
 def phrase_key(phrase: str) -> str:
@@ -96,6 +101,54 @@ class PhraseMatcher:
         if match is None:
             return None
         return self._hits[" ".join(_WORD.findall(match.group()))]
+
+
+class PhraseIndex:
+    """Every phrase of every pack in one pattern: which packs does a text mention?
+
+    One scan of a message answers for all rules at once (greeting, conduct, each resolution
+    step, …), so adding rules or packs does not add passes over the text.
+    """
+
+    def __init__(self, book: Mapping[str, Mapping[str, list[str]]]) -> None:
+        own: dict[str, list[PhraseHit]] = {}
+        for pack, languages in book.items():
+            for phrases in languages.values():
+                for phrase in phrases:
+                    key = phrase_key(phrase)
+                    if not key:
+                        continue
+                    hits = own.setdefault(key, [])
+                    if all(hit.pack != pack for hit in hits):
+                        hits.append(PhraseHit(phrase, pack))
+        # A match is the longest phrase at its position; the phrases it begins with count too
+        # ("sorry for the delay" also says "sorry"), so each key carries its prefixes' hits.
+        self._hits: dict[str, tuple[PhraseHit, ...]] = {}
+        for key in own:
+            words = key.split(" ")
+            with_prefixes: list[PhraseHit] = []
+            for end in range(len(words), 0, -1):
+                for hit in own.get(" ".join(words[:end]), ()):
+                    if all(h.pack != hit.pack for h in with_prefixes):
+                        with_prefixes.append(hit)
+            self._hits[key] = tuple(with_prefixes)
+        self._pattern = re.compile(r"\b" + _trie_pattern(own) + r"\b") if own else None
+
+    def packs_in(self, normalized: str) -> dict[str, PhraseHit]:
+        """Each pack with a phrase in `normalized`, and its first phrase found.
+
+        Matches do not overlap: where two phrases overlap, the one that starts first wins.
+        """
+        found: dict[str, PhraseHit] = {}
+        if self._pattern is None:
+            return found
+        for match in self._pattern.finditer(normalized):
+            text = match.group()
+            key = text if text.isalnum() else " ".join(_WORD.findall(text))
+            for hit in self._hits[key]:
+                if hit.pack not in found:
+                    found[hit.pack] = hit
+        return found
 
 
 PhraseBook = dict[str, dict[str, list[str]]]

@@ -15,7 +15,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from cs_score import __version__, checks
-from cs_score.checks.base import NA, Outcome, Stats
+from cs_score.checks.base import NA, Stats
 from cs_score.engine import InteractionResult, RuleResult
 from cs_score.records import Rejection
 from cs_score.ruleset import RuleSet
@@ -66,7 +66,8 @@ class RulePart:
             self.na_reasons[result.reason] = self.na_reasons.get(result.reason, 0) + 1
         else:
             self.credit_micro += round(result.credit * MICRO)
-        self.stats.add(Outcome(result.status, result.credit, result.reason, {}, result.measure))
+        if result.measure is not None:
+            self.stats.add(result.measure)
 
     def merge(self, other: RulePart) -> None:
         for status, n in other.statuses.items():

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 from cs_score import checks
 from cs_score.checks.base import Compiled, Condition, RuleBase
 from cs_score.errors import Location, Problem, RuleSetError
-from cs_score.phrases import PhraseBook, bundled_packs
+from cs_score.phrases import PhraseBook, PhraseIndex, bundled_packs
 from cs_score.yamlsource import LocDict, LocList, load_yaml
 
 FORMAT_VERSION = 1
@@ -452,7 +452,8 @@ class RuleSet:
     phrases: PhraseBook
     zone: tzinfo
     raw: LocDict | None = None
-    _plans: dict[tuple[int, ...], list[tuple[RuleBase, Any]]] = field(
+    phrase_index: PhraseIndex = field(init=False, repr=False)
+    _plans: dict[tuple[int, ...], tuple[list[PlannedRule], bool]] = field(
         default_factory=dict, repr=False
     )
 
@@ -477,42 +478,56 @@ class RuleSet:
             LOWEST_GRADE
         ]
 
-    def _compiled_rules(self, active: tuple[int, ...]) -> list[tuple[RuleBase, Any]]:
-        plan = self._plans.get(active)
-        if plan is None:
+    def _planned(self, active: tuple[int, ...]) -> tuple[list[PlannedRule], bool]:
+        """The plan for a set of active overrides (built once), and whether any rule has `when`."""
+        cached = self._plans.get(active)
+        if cached is None:
             compiled = Compiled(self.phrases)
-            plan = []
+            planned = []
             for rule in self.model.rules:
+                disabled_by = None
                 for index in active:
                     patch = self.model.overrides[index].rules.get(rule.id)
                     if patch:
                         rule = _patched(rule, patch)
-                plan.append((rule, checks.KINDS[rule.kind].Check(rule, compiled)))
-            self._plans[active] = plan
-        return plan
+                        if patch.get("enabled") is False:
+                            disabled_by = index
+                if not rule.enabled:
+                    reason = "disabled"
+                    if disabled_by is not None:
+                        reason = f"disabled by override {disabled_by + 1}"
+                    planned.append(PlannedRule(rule, None, reason))
+                else:
+                    check = checks.KINDS[rule.kind].Check(rule, compiled)
+                    planned.append(PlannedRule(rule, check, None))
+            conditional = any(p.rule.when is not None for p in planned)
+            cached = self._plans[active] = (planned, conditional)
+        return cached
 
     def plan(self, record: Any) -> list[PlannedRule]:
         """The rules as they apply to one interaction, overrides and conditions included."""
-        active = tuple(
-            i for i, override in enumerate(self.model.overrides) if override.when.holds(record)
+        overrides = self.model.overrides
+        active = (
+            tuple(i for i, override in enumerate(overrides) if override.when.holds(record))
+            if overrides
+            else ()
         )
-        planned = []
-        for rule, check in self._compiled_rules(active):
-            if not rule.enabled:
-                reason = "disabled"
-                for index in active:
-                    if self.model.overrides[index].rules.get(rule.id, {}).get("enabled") is False:
-                        reason = f"disabled by override {index + 1}"
-                planned.append(PlannedRule(rule, None, reason))
-            elif rule.when is not None and not rule.when.holds(record):
-                planned.append(PlannedRule(rule, None, "condition `when` does not hold"))
-            else:
-                planned.append(PlannedRule(rule, check, None))
-        return planned
+        planned, conditional = self._planned(active)
+        if not conditional:
+            return planned
+        return [
+            PlannedRule(p.rule, None, "condition `when` does not hold")
+            if p.check is not None and p.rule.when is not None and not p.rule.when.holds(record)
+            else p
+            for p in planned
+        ]
+
+    def __post_init__(self) -> None:
+        self.phrase_index = PhraseIndex(self.phrases)
 
     def warm(self) -> None:
         """Compile the base plan now, so every worker starts with it."""
-        self._compiled_rules(())
+        self._planned(())
 
 
 def _patched(rule: RuleBase, patch: dict[str, Any]) -> RuleBase:

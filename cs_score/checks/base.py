@@ -10,7 +10,14 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cs_score.phrases import PhraseBook, PhraseHit, PhraseMatcher, normalize, pack_phrases
+from cs_score.phrases import (
+    PhraseBook,
+    PhraseHit,
+    PhraseIndex,
+    PhraseMatcher,
+    normalize,
+    pack_phrases,
+)
 from cs_score.records import Event, Interaction
 
 PASS, PARTIAL, FAIL, NA = "pass", "partial", "fail", "na"
@@ -103,13 +110,25 @@ class Outcome:
 class Facts:
     """Derived facts about one interaction, computed at most once and shared by all rules."""
 
-    __slots__ = ("_agent_messages", "_first_agent_event", "_normalized", "as_of", "record")
+    __slots__ = (
+        "_agent_messages",
+        "_first_agent_event",
+        "_hits",
+        "_normalized",
+        "as_of",
+        "index",
+        "record",
+    )
 
-    def __init__(self, record: Interaction, as_of: datetime | None = None) -> None:
+    def __init__(
+        self, record: Interaction, index: PhraseIndex, as_of: datetime | None = None
+    ) -> None:
         self.record = record
+        self.index = index
         self.as_of = as_of
         """The as-of time when the run fixes it (`--as-of`); None: the end of the input."""
         self._normalized: dict[int, str] = {}
+        self._hits: dict[int, dict[str, PhraseHit]] = {}
         self._agent_messages: list[int] | None = None
         self._first_agent_event: Event | bool | None = False
 
@@ -148,10 +167,29 @@ class Facts:
         event = self.first_agent_event()
         return event.at if event else None
 
-    def find(self, matcher: PhraseMatcher, indexes: list[int]) -> tuple[int, PhraseHit] | None:
-        """The first of the given events whose text contains a phrase of `matcher`."""
+    def hits(self, index: int) -> dict[str, PhraseHit]:
+        """Every phrase pack mentioned in event `index`, with the first phrase found."""
+        found = self._hits.get(index)
+        if found is None:
+            found = self.index.packs_in(self.text(index))
+            self._hits[index] = found
+        return found
+
+    def pack_hit(self, index: int, packs: tuple[str, ...]) -> PhraseHit | None:
+        """The phrase of the first of `packs` that event `index` mentions."""
+        found = self.hits(index)
+        if not found:
+            return None
+        for pack in packs:
+            hit = found.get(pack)
+            if hit is not None:
+                return hit
+        return None
+
+    def find(self, packs: tuple[str, ...], indexes: list[int]) -> tuple[int, PhraseHit] | None:
+        """The first of the given events that mentions a phrase of `packs`."""
         for index in indexes:
-            hit = matcher.search(self.text(index))
+            hit = self.pack_hit(index, packs)
             if hit is not None:
                 return index, hit
         return None
@@ -194,8 +232,8 @@ class Stats:
     def __init__(self, rule: RuleBase) -> None:
         self.rule = rule
 
-    def add(self, outcome: Outcome) -> None:
-        """Fold one interaction's outcome in."""
+    def add(self, measure: Any) -> None:
+        """Fold in one interaction's `Outcome.measure` (never called when it is None)."""
 
     def merge(self, other: Stats) -> None:
         """Fold another part's statistics in."""

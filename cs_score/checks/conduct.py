@@ -43,7 +43,7 @@ class Rule(RuleBase):
 
 class Check:
     def __init__(self, rule: Rule, compiled: Compiled) -> None:
-        self.matcher = compiled.matcher(rule.packs_used())
+        self.packs = tuple(rule.packs_used())
 
     def score(self, facts: Facts) -> Outcome:
         messages = facts.messages_from("agent")
@@ -51,7 +51,7 @@ class Check:
             return Outcome.na("no agent messages")
         quotes: list[dict[str, Any]] = []
         for index in messages:
-            hit = self.matcher.search(facts.text(index))
+            hit = facts.pack_hit(index, self.packs)
             if hit is not None:
                 quotes.append({"phrase": hit.phrase, "pack": hit.pack, **facts.quote(index)})
                 if len(quotes) == MAX_QUOTES:
@@ -73,8 +73,8 @@ class Stats(BaseStats):
         super().__init__(rule)
         self.packs: dict[str, int] = {}
 
-    def add(self, outcome: Outcome) -> None:
-        for pack in outcome.measure or ():
+    def add(self, measure: Any) -> None:
+        for pack in measure:
             self.packs[pack] = self.packs.get(pack, 0) + 1
 
     def merge(self, other: BaseStats) -> None:

@@ -41,7 +41,7 @@ class Rule(RuleBase):
 class Check:
     def __init__(self, rule: Rule, compiled: Compiled) -> None:
         self.rule = rule
-        self.matcher = compiled.matcher(rule.packs_used())
+        self.packs = tuple(rule.packs_used())
 
     def score(self, facts: Facts) -> Outcome:
         record = facts.record
@@ -54,7 +54,7 @@ class Check:
             return Outcome.graded(1.0, "greeted (observed)", {"greeted": True})
         if not messages:
             return Outcome.na("no agent messages")
-        found = facts.find(self.matcher, messages)
+        found = facts.find(self.packs, messages)
         if found is None:
             return Outcome.graded(
                 0.0,

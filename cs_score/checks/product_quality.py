@@ -71,10 +71,8 @@ class Stats(BaseStats):
         self.counts = dict.fromkeys(FLAGS, 0)
         self.cost_cents = 0
 
-    def add(self, outcome: Outcome) -> None:
-        if outcome.measure is None:
-            return
-        applied, cost = outcome.measure
+    def add(self, measure: Any) -> None:
+        applied, cost = measure
         for flag in applied:
             self.counts[flag] += 1
         if cost:

@@ -138,10 +138,10 @@ class Stats(BaseStats):
         super().__init__(rule)
         self.counts = {"made": 0, "kept": 0, "notified": 0, "broken": 0, "pending": 0}
 
-    def add(self, outcome: Outcome) -> None:
-        if not isinstance(outcome.measure, dict):
+    def add(self, measure: Any) -> None:
+        if not isinstance(measure, dict):
             return
-        for verdict, n in outcome.measure.items():
+        for verdict, n in measure.items():
             self.counts[verdict] += n
             self.counts["made"] += n
 

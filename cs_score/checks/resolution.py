@@ -73,9 +73,8 @@ class Rule(RuleBase):
 class Check:
     def __init__(self, rule: Rule, compiled: Compiled) -> None:
         self.rule = rule
-        self.matchers = {
-            step: compiled.matcher([rule.step_phrases.get(step, step)])
-            for step in rule.required_steps
+        self.step_of_pack = {
+            rule.step_phrases.get(step, step): step for step in rule.required_steps
         }
 
     def found_steps(self, facts: Facts) -> dict[str, dict[str, Any]]:
@@ -92,14 +91,14 @@ class Check:
                 step = event.action
                 if step not in found or found[step][0] > index:
                     found[step] = (index, {"source": "action", "event": index})
-        for step, matcher in self.matchers.items():
-            if not matcher:
-                continue
-            hit = facts.find(matcher, facts.messages_from("agent"))
-            if hit is not None:
-                index, phrase = hit
-                if step not in found or found[step][0] > index:
-                    found[step] = (
+        step_of_pack = self.step_of_pack
+        for index in facts.messages_from("agent"):
+            for pack, phrase in facts.hits(index).items():
+                phrase_step = step_of_pack.get(pack)
+                if phrase_step is None:
+                    continue
+                if phrase_step not in found or found[phrase_step][0] > index:
+                    found[phrase_step] = (
                         index,
                         {"source": "phrase", "phrase": phrase.phrase, "event": index},
                     )
@@ -147,10 +146,8 @@ class Stats(BaseStats):
         self.statuses: dict[str, int] = {}
         self.steps: dict[str, int] = {}
 
-    def add(self, outcome: Outcome) -> None:
-        if outcome.measure is None:
-            return
-        status, found = outcome.measure
+    def add(self, measure: Any) -> None:
+        status, found = measure
         key = status or "unknown"
         self.statuses[key] = self.statuses.get(key, 0) + 1
         for step in found:

@@ -102,10 +102,8 @@ class Stats(BaseStats):
         self.within = 0
         self.waits = Quantiles()
 
-    def add(self, outcome: Outcome) -> None:
-        if outcome.measure is None:
-            return
-        wait, within = outcome.measure
+    def add(self, measure: Any) -> None:
+        wait, within = measure
         self.count += 1
         self.total_ms += round(wait * 1000)
         self.within += within

@@ -8,6 +8,7 @@ traceback.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import sys
@@ -283,6 +284,67 @@ def evaluate_command(
         if out is not None:
             out.discard()
         raise
+
+
+@app.command("import")
+def import_command(
+    import_format: Annotated[
+        str,
+        typer.Argument(
+            metavar="FORMAT",
+            help="twitter-care, abcd, harper-valley, or csv / jsonl with --mapping.",
+            show_default=False,
+        ),
+    ],
+    inputs: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="INPUT...", help="Files to import (or - for stdin).", show_default=False
+        ),
+    ],
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write the records to FILE (atomically).")
+    ] = None,
+    mapping: Annotated[
+        str | None,
+        typer.Option(
+            "--mapping", "-m", help="Mapping file, or a bundled mapping (gorgias, freshdesk)."
+        ),
+    ] = None,
+) -> None:
+    """Turn a help-desk export or a public corpus into interaction records (JSON Lines).
+
+    Every input row is either used or reported on stderr as FILE:LINE: reason. Exit 0 when all
+    rows were used, 1 when some were rejected, 2 when an input could not be read.
+
+    Example:
+    [bold]cs-score import twitter-care dev.json.gz | cs-score evaluate - -r social-care[/bold]
+    """
+    from cs_score import importers
+
+    stderr = _stderr()
+    out: _Output | None = None
+    counts = {"records": 0, "rejected": 0}
+
+    def lines() -> Iterable[str]:
+        for item in importers.import_records(import_format, inputs, mapping):
+            if isinstance(item, importers.Rejected):
+                counts["rejected"] += 1
+                stderr.print(Text(f"rejected: {item}", style="yellow"))
+                continue
+            counts["records"] += 1
+            yield json.dumps(item, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+    try:
+        out = _Output(output)
+        out.write(lines())
+    except UserError as exc:
+        if out is not None:
+            out.discard()
+        _fail(str(exc))
+    noun = "record" if counts["records"] == 1 else "records"
+    stderr.print(Text(f"imported {counts['records']:,} {noun} ({counts['rejected']:,} rejected)"))
+    raise typer.Exit(EXIT_GATE_FAILED if counts["rejected"] else EXIT_PASSED)
 
 
 def main() -> None:

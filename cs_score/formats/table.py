@@ -179,7 +179,7 @@ class TableFormat:
             if rule["critical"]:
                 name.append(" (critical)", style="yellow")
             describe = FIGURES.get(rule["kind"])
-            figures = describe(rule["metrics"]) if describe else ""
+            figures = describe(rule["metrics"]) if describe and rule["applicable"] else ""
             if figures:
                 lines.append(Text(f"  {safe(rule['id'])}: {figures}"))
             table.add_row(

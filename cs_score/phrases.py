@@ -19,7 +19,8 @@ from typing import Any
 
 import yaml
 
-_WORD = re.compile(r"\w+")
+_WORD = re.compile(r"[^\W_]+")
+"""A word: letters and digits; `_` separates words like punctuation does."""
 _SEPARATOR = object()
 
 
@@ -145,7 +146,7 @@ class PhraseIndex:
         for match in self._pattern.finditer(normalized):
             text = match.group()
             key = text if text.isalnum() else " ".join(_WORD.findall(text))
-            for hit in self._hits[key]:
+            for hit in self._hits.get(key, ()):
                 if hit.pack not in found:
                     found[hit.pack] = hit
         return found

@@ -50,9 +50,7 @@ class Check:
 
     def score(self, facts: Facts) -> Outcome:
         product = facts.record.product
-        if product is None or (
-            all(getattr(product, flag) is None for flag in FLAGS) and product.cost is None
-        ):
+        if product is None or all(getattr(product, flag) is None for flag in FLAGS):
             return Outcome.na("no product outcome")
         applied = [flag for flag in FLAGS if getattr(product, flag)]
         evidence: dict[str, Any] = {flag: bool(getattr(product, flag)) for flag in FLAGS}

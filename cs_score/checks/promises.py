@@ -79,7 +79,7 @@ class Check:
         as_of = facts.as_of
         if all(
             s.kept_at is not None
-            and s.kept_at <= s.due + self.grace
+            and s.kept_at <= _plus(s.due, self.grace)
             and (as_of is None or s.kept_at <= as_of)
             for s in promises
         ):
@@ -94,7 +94,7 @@ class Check:
             kept = state.kept_at
             if kept is not None and as_of is not None and kept > as_of:
                 kept = None
-            deadline = state.due + self.grace
+            deadline = _plus(state.due, self.grace)
             if kept is not None and kept <= deadline:
                 verdicts[state.id] = "kept"
                 credits.append(1.0)
@@ -131,6 +131,14 @@ class Check:
             return Outcome.na("all promises pending", counts)
         parts = [f"{n} {verdict}" for verdict, n in counts.items() if n]
         return Outcome.graded(sum(credits) / len(credits), ", ".join(parts), evidence, counts)
+
+
+def _plus(moment: datetime, delta: timedelta) -> datetime:
+    """`moment + delta`, saturating at the end of the calendar instead of overflowing."""
+    try:
+        return moment + delta
+    except OverflowError:
+        return datetime.max.replace(tzinfo=moment.tzinfo)
 
 
 class Stats(BaseStats):

@@ -13,12 +13,14 @@ def _run(*command: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ruff_check() -> None:
-    done = _run(sys.executable, "-m", "ruff", "check", "cs_score", "tests")
+    done = _run(sys.executable, "-m", "ruff", "check", "cs_score", "tests", "benchmarks")
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_ruff_format() -> None:
-    done = _run(sys.executable, "-m", "ruff", "format", "--check", "cs_score", "tests")
+    done = _run(
+        sys.executable, "-m", "ruff", "format", "--check", "cs_score", "tests", "benchmarks"
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 

@@ -138,14 +138,24 @@ class PhraseIndex:
     def packs_in(self, normalized: str) -> dict[str, PhraseHit]:
         """Each pack with a phrase in `normalized`, and its first phrase found.
 
-        Matches do not overlap: where two phrases overlap, the one that starts first wins.
+        Phrases of different packs may overlap ("what can I do for you people" is a greeting
+        and a personal remark): after each match the scan resumes at the match's second word,
+        so every phrase starting at any word is seen, and each match's prefixes count too.
         """
         found: dict[str, PhraseHit] = {}
         if self._pattern is None:
             return found
-        for match in self._pattern.finditer(normalized):
+        search = self._pattern.search
+        position = 0
+        while (match := search(normalized, position)) is not None:
             text = match.group()
-            key = text if text.isalnum() else " ".join(_WORD.findall(text))
+            if text.isalnum():
+                key = text
+                position = match.end()
+            else:
+                words = _WORD.findall(text)
+                key = " ".join(words)
+                position = match.start() + len(words[0])
             for hit in self._hits.get(key, ()):
                 if hit.pack not in found:
                     found[hit.pack] = hit

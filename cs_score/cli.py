@@ -13,13 +13,14 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.progress import Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from cs_score import __version__, formats
@@ -84,6 +85,35 @@ def _use_color(stream: object) -> bool:
     if os.environ.get("FORCE_COLOR"):
         return True
     return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+@contextlib.contextmanager
+def _progress(console: Console) -> Iterator[Callable[[int], None] | None]:
+    """A progress line on stderr (records, rate, elapsed) when stderr is a terminal."""
+    if not console.is_terminal:
+        yield None
+        return
+    columns = (
+        TextColumn("scoring {task.completed:,.0f} lines · {task.description}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("starting", total=None)
+
+        def advance(lines: int) -> None:
+            bar.advance(task, lines)
+            done = bar.tasks[0]
+            rate = (done.completed / done.elapsed) if done.elapsed else 0.0
+            bar.update(task, description=f"{rate:,.0f}/s")
+
+        yield advance
 
 
 class _Output:
@@ -189,7 +219,16 @@ def evaluate_command(
     details: Annotated[
         bool, typer.Option("--details", help="List every interaction in the table.")
     ] = False,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes.", min=1)] = 1,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            help="Worker processes (default: one per core).",
+            min=1,
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Score every interaction in LOG... and print a graded report.
 
@@ -218,13 +257,14 @@ def evaluate_command(
             ),
         )
         out = _Output(output)
-        run = evaluate(
-            logs,
-            ruleset,
-            RunOptions(
-                as_of=fixed_as_of, group_by=specs, jobs=jobs, keep_results=fmt.needs_results
-            ),
+        options = RunOptions(
+            as_of=fixed_as_of,
+            group_by=specs,
+            jobs=jobs or _cores(),
+            keep_results=fmt.needs_results,
         )
+        with _progress(stderr) as advance:
+            run = evaluate(logs, ruleset, options, advance)
         notes = []
         if run.fulfils_unmatched:
             notes.append(

@@ -133,33 +133,41 @@ class PhraseIndex:
                     if all(h.pack != hit.pack for h in with_prefixes):
                         with_prefixes.append(hit)
             self._hits[key] = tuple(with_prefixes)
+        # Phrases may overlap ("what can I do for you people" is a greeting and a personal
+        # remark): for each key, the positions of its later words where another phrase can start.
+        first_words = {key.split(" ")[0] for key in own}
+        self._inner: dict[str, tuple[int, ...]] = {}
+        for key in own:
+            starts = tuple(i for i, word in enumerate(key.split(" ")) if i and word in first_words)
+            if starts:
+                self._inner[key] = starts
         self._pattern = re.compile(r"\b" + _trie_pattern(own) + r"\b") if own else None
 
     def packs_in(self, normalized: str) -> dict[str, PhraseHit]:
         """Each pack with a phrase in `normalized`, and its first phrase found.
 
-        Phrases of different packs may overlap ("what can I do for you people" is a greeting
-        and a personal remark): after each match the scan resumes at the match's second word,
-        so every phrase starting at any word is seen, and each match's prefixes count too.
+        One scan finds the longest phrase at each place; the phrases it begins with count too,
+        and so do phrases starting at one of its later words, of whatever pack.
         """
         found: dict[str, PhraseHit] = {}
-        if self._pattern is None:
-            return found
-        search = self._pattern.search
-        position = 0
-        while (match := search(normalized, position)) is not None:
-            text = match.group()
-            if text.isalnum():
-                key = text
-                position = match.end()
-            else:
-                words = _WORD.findall(text)
-                key = " ".join(words)
-                position = match.start() + len(words[0])
-            for hit in self._hits.get(key, ()):
-                if hit.pack not in found:
-                    found[hit.pack] = hit
+        if self._pattern is not None:
+            for match in self._pattern.finditer(normalized):
+                self._note(match, normalized, found)
         return found
+
+    def _note(self, match: re.Match[str], normalized: str, found: dict[str, PhraseHit]) -> None:
+        text = match.group()
+        key = text if text.isalnum() else " ".join(_WORD.findall(text))
+        for hit in self._hits.get(key, ()):
+            if hit.pack not in found:
+                found[hit.pack] = hit
+        inner = self._inner.get(key)
+        if inner and self._pattern is not None:
+            starts = [word.start() for word in _WORD.finditer(text)]
+            for index in inner:
+                overlap = self._pattern.match(normalized, match.start() + starts[index])
+                if overlap is not None:
+                    self._note(overlap, normalized, found)
 
 
 PhraseBook = dict[str, dict[str, list[str]]]

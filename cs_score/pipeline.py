@@ -10,13 +10,14 @@ stays flat however long the log is.
 
 from __future__ import annotations
 
+import collections
+import itertools
 import multiprocessing
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import islice
 from typing import IO, Any
 
 import msgspec
@@ -40,6 +41,8 @@ class RunOptions:
     jobs: int = 1
     keep_results: bool = False
     max_line_bytes: int = MAX_LINE_BYTES
+    batch_lines: int = BATCH_LINES
+    """Lines sent to a worker at a time."""
 
 
 @dataclass
@@ -68,56 +71,96 @@ def check_inputs(paths: list[str]) -> None:
             raise InputError(f"{path}: permission denied")
 
 
-def score_lines(
+@dataclass
+class BatchOutcome:
+    """What scoring one batch of lines produced, small enough to send between processes.
+
+    Finished results are already folded into `part` (and, when the output lists interactions,
+    encoded into `spool`); only what needs the whole input travels as objects: results whose
+    promises are still open, and events that fulfil an earlier interaction's promise.
+    """
+
+    first_seq: int
+    part: ReportPart
+    ids: list[tuple[int, str]]
+    """(seq, id) of every scored interaction, for the duplicate check."""
+    pending: list[tuple[int, InteractionResult | tuple[str, datetime]]]
+    """In input order: open results, and (promise id, time) of fulfilling events."""
+    spool: bytes
+    latest: datetime | None
+
+
+def score_batch(
     lines: list[RawLine],
     first_seq: int,
     ruleset: RuleSet,
-    as_of: datetime | None,
-    max_line_bytes: int,
-) -> list[InteractionResult | Rejection]:
-    """Decode and score a batch of lines (runs in a worker process when `--jobs` > 1)."""
-    out: list[InteractionResult | Rejection] = []
+    options: RunOptions,
+    skip: dict[int, str] | None = None,
+) -> BatchOutcome:
+    """Decode, score and fold a batch of lines; pure, so it runs in any worker process.
+
+    `skip` maps the seq of a line to a reason it must be rejected whatever it holds (a
+    duplicate id found by the collector).
+    """
     zone = ruleset.zone
+    part = ReportPart(ruleset, options.group_by)
+    ids: list[tuple[int, str]] = []
+    pending: list[tuple[int, InteractionResult | tuple[str, datetime]]] = []
+    spool: list[bytes] = []
+    encode = msgspec.json.encode
+    latest: datetime | None = None
     for offset, raw in enumerate(lines):
-        decoded = decode(raw, zone, max_line_bytes)
+        seq = first_seq + offset
+        if skip and seq in skip:
+            part.reject(Rejection(raw.file, raw.line, skip[seq]), seq)
+            continue
+        decoded = decode(raw, zone, options.max_line_bytes)
         if isinstance(decoded, Rejection):
-            out.append(decoded)
-        else:
-            out.append(engine.score(decoded, ruleset, first_seq + offset, as_of))
-    return out
+            part.reject(decoded, seq)
+            continue
+        result = engine.score(decoded, ruleset, seq, options.as_of)
+        ids.append((seq, result.id))
+        if result.latest is not None and (latest is None or result.latest > latest):
+            latest = result.latest
+        for fulfilment in result.fulfills:
+            pending.append((seq, fulfilment))
+        if result.is_open:
+            pending.append((seq, result))
+            continue
+        part.add(result)
+        if options.keep_results:
+            spool.append(b"%d\t%b\n" % (seq, encode(result.to_dict())))
+    return BatchOutcome(first_seq, part, ids, pending, b"".join(spool), latest)
 
 
 class ResultStore:
-    """Finished results in input order, spooled to a temporary file; open ones held in memory."""
+    """Finished results in input order, spooled to a temporary file; settled ones in memory."""
 
     def __init__(self) -> None:
         self._spool: IO[bytes] = tempfile.TemporaryFile(prefix="cs-score-")  # noqa: SIM115
         self._held: dict[int, dict[str, Any]] = {}
-        self._encoder = msgspec.json.Encoder()
         self.count = 0
 
-    def write(self, result: InteractionResult) -> None:
-        self._spool.write(b"%d\t" % result.seq)
-        self._spool.write(self._encoder.encode(result.to_dict()))
-        self._spool.write(b"\n")
-        self.count += 1
+    def write_encoded(self, lines: bytes) -> None:
+        """Append `seq<TAB>json` lines, as `score_batch` encodes them."""
+        self._spool.write(lines)
 
     def add_settled(self, result: InteractionResult) -> None:
         self._held[result.seq] = result.to_dict()
-        self.count += 1
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         self._spool.flush()
         self._spool.seek(0)
         held = sorted(self._held)
         position = 0
+        decode_line = msgspec.json.Decoder(dict[str, Any]).decode
         for line in self._spool:
             seq_text, _, body = line.partition(b"\t")
             seq = int(seq_text)
             while position < len(held) and held[position] < seq:
                 yield self._held[held[position]]
                 position += 1
-            yield msgspec.json.decode(body)
+            yield decode_line(body)
         for seq in held[position:]:
             yield self._held[seq]
 
@@ -126,7 +169,7 @@ class ResultStore:
 
 
 class Collector:
-    """Sees every result in input order; the one place that holds run-wide state."""
+    """Sees every batch in input order; the one place that holds run-wide state."""
 
     def __init__(self, ruleset: RuleSet, options: RunOptions) -> None:
         self.ruleset = ruleset
@@ -139,35 +182,38 @@ class Collector:
         self._fulfilled: dict[str, datetime] = {}
         self.fulfils_unmatched = 0
 
-    def take(self, item: InteractionResult | Rejection) -> None:
-        if isinstance(item, Rejection):
-            self.part.reject(item)
-            return
-        if item.id in self._ids:
-            self.part.reject(
-                Rejection(item.source.file, item.source.line, f"duplicate id {item.id!r}")
-            )
-            return
-        self._ids.add(item.id)
-        self.part.note_latest(item.latest)
-        for promise_id, at in item.fulfills:
+    def duplicates(self, outcome: BatchOutcome) -> dict[int, str]:
+        """Lines of a batch whose id was seen before (in this batch or an earlier one)."""
+        seen = self._ids
+        found: dict[int, str] = {}
+        batch: set[str] = set()
+        for seq, record_id in outcome.ids:
+            if record_id in seen or record_id in batch:
+                found[seq] = f"duplicate id {record_id!r}"
+            else:
+                batch.add(record_id)
+        return found
+
+    def take(self, outcome: BatchOutcome) -> None:
+        """Fold in a batch that has no duplicate ids (see `duplicates`)."""
+        self._ids.update(record_id for _, record_id in outcome.ids)
+        self.part.merge(outcome.part)
+        self.part.note_latest(outcome.latest)
+        for _, item in outcome.pending:
+            if isinstance(item, InteractionResult):
+                self._held[item.seq] = item
+                for promise_id in item.promise_ids():
+                    self._open[promise_id] = item.seq
+                continue
+            promise_id, at = item
             if promise_id in self._open:
                 previous = self._fulfilled.get(promise_id)
                 if previous is None or at < previous:
                     self._fulfilled[promise_id] = at
             else:
                 self.fulfils_unmatched += 1
-        if item.is_open:
-            self._held[item.seq] = item
-            for promise_id in item.promise_ids():
-                self._open[promise_id] = item.seq
-            return
-        self._finish(item)
-
-    def _finish(self, result: InteractionResult) -> None:
-        self.part.add(result)
-        if self.store is not None:
-            self.store.write(result)
+        if self.store is not None and outcome.spool:
+            self.store.write_encoded(outcome.spool)
 
     def close(self) -> datetime | None:
         """Settle the held results against the as-of time; returns the as-of time used."""
@@ -183,12 +229,12 @@ class Collector:
         return as_of
 
 
-def _batches(paths: list[str], max_line_bytes: int, faults: list[str]) -> Iterator[list[RawLine]]:
+def _batches(paths: list[str], options: RunOptions, faults: list[str]) -> Iterator[list[RawLine]]:
     for path in paths:
-        lines = read_lines(path, max_line_bytes)
+        lines = read_lines(path, options.max_line_bytes)
         while True:
             try:
-                batch = list(islice(lines, BATCH_LINES))
+                batch = list(itertools.islice(lines, options.batch_lines))
             except InputError as exc:
                 faults.append(str(exc))
                 break
@@ -197,21 +243,18 @@ def _batches(paths: list[str], max_line_bytes: int, faults: list[str]) -> Iterat
             yield batch
 
 
-_worker_ruleset: RuleSet | None = None
-_worker_options: RunOptions | None = None
+_worker: tuple[RuleSet, RunOptions] | None = None
 
 
 def _init_worker(ruleset: RuleSet, options: RunOptions) -> None:
-    global _worker_ruleset, _worker_options
-    _worker_ruleset, _worker_options = ruleset, options
+    global _worker
+    _worker = (ruleset, options)
 
 
-def _work(job: tuple[int, list[RawLine]]) -> list[InteractionResult | Rejection]:
-    assert _worker_ruleset is not None and _worker_options is not None
+def _work(job: tuple[int, list[RawLine]]) -> BatchOutcome:
+    assert _worker is not None
     first_seq, lines = job
-    return score_lines(
-        lines, first_seq, _worker_ruleset, _worker_options.as_of, _worker_options.max_line_bytes
-    )
+    return score_batch(lines, first_seq, *_worker)
 
 
 def _numbered(batches: Iterable[list[RawLine]]) -> Iterator[tuple[int, list[RawLine]]]:
@@ -219,6 +262,34 @@ def _numbered(batches: Iterable[list[RawLine]]) -> Iterator[tuple[int, list[RawL
     for batch in batches:
         yield seq, batch
         seq += len(batch)
+
+
+def _outcomes(
+    jobs: Iterator[tuple[int, list[RawLine]]], ruleset: RuleSet, options: RunOptions
+) -> Iterator[tuple[list[RawLine], BatchOutcome]]:
+    """Batch outcomes in input order, from worker processes when asked for more than one job.
+
+    At most two batches per worker are in flight, so memory stays flat on any input size.
+    """
+    first = next(jobs, None)
+    if first is None:
+        return
+    second = next(jobs, None)
+    if options.jobs <= 1 or second is None:
+        for first_seq, lines in itertools.chain([first], [second] if second else [], jobs):
+            yield lines, score_batch(lines, first_seq, ruleset, options)
+        return
+    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    with context.Pool(options.jobs, _init_worker, (ruleset, options)) as pool:
+        window: collections.deque[tuple[list[RawLine], Any]] = collections.deque()
+        for first_seq, lines in itertools.chain([first, second], jobs):
+            window.append((lines, pool.apply_async(_work, ((first_seq, lines),))))
+            while len(window) >= 2 * options.jobs:
+                lines_done, pending = window.popleft()
+                yield lines_done, pending.get()
+        while window:
+            lines_done, pending = window.popleft()
+            yield lines_done, pending.get()
 
 
 def evaluate(
@@ -231,22 +302,14 @@ def evaluate(
     check_inputs(paths)
     collector = Collector(ruleset, options)
     faults: list[str] = []
-    jobs = _numbered(_batches(paths, options.max_line_bytes, faults))
-    if options.jobs <= 1:
-        for first_seq, lines in jobs:
-            for item in score_lines(
-                lines, first_seq, ruleset, options.as_of, options.max_line_bytes
-            ):
-                collector.take(item)
-            if progress:
-                progress(len(lines))
-    else:
-        context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-        with context.Pool(options.jobs, _init_worker, (ruleset, options)) as pool:
-            for items in pool.imap(_work, jobs, chunksize=1):
-                for item in items:
-                    collector.take(item)
-                if progress:
-                    progress(len(items))
+    jobs = _numbered(_batches(paths, options, faults))
+    for lines, outcome in _outcomes(jobs, ruleset, options):
+        duplicates = collector.duplicates(outcome)
+        if duplicates:
+            # Rare: score the batch again here, with the repeated ids rejected.
+            outcome = score_batch(lines, outcome.first_seq, ruleset, options, duplicates)
+        collector.take(outcome)
+        if progress:
+            progress(len(lines))
     as_of = collector.close()
     return RunResult(collector.part, as_of, collector.store, faults, collector.fulfils_unmatched)

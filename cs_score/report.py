@@ -141,7 +141,7 @@ class ReportPart:
         self.ruleset = ruleset
         self.group_by = group_by
         self.scored = 0
-        self.rejections: list[Rejection] = []
+        self._rejections: list[tuple[int, Rejection]] = []
         self.rated = 0
         self.score_cents = 0
         self.passed = 0
@@ -155,10 +155,22 @@ class ReportPart:
 
     @property
     def read(self) -> int:
-        return self.scored + len(self.rejections)
+        return self.scored + len(self._rejections)
 
-    def reject(self, rejection: Rejection) -> None:
-        self.rejections.append(rejection)
+    @property
+    def rejections(self) -> list[Rejection]:
+        """Rejected lines, in input order."""
+        return [rejection for _, rejection in sorted(self._rejections, key=lambda r: r[0])]
+
+    def reject(self, rejection: Rejection, seq: int) -> None:
+        """Count a rejected line; `seq` is its position in the whole input."""
+        self._rejections.append((seq, rejection))
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The rule set stays behind: the receiving side has its own, and merge needs only data.
+        state = dict(self.__dict__)
+        state["ruleset"] = None
+        return state
 
     def add(self, result: InteractionResult) -> None:
         """Fold one finished interaction result in."""
@@ -212,7 +224,7 @@ class ReportPart:
     def merge(self, other: ReportPart) -> None:
         """Fold another part in; the result does not depend on how parts were split or ordered."""
         self.scored += other.scored
-        self.rejections.extend(other.rejections)
+        self._rejections.extend(other._rejections)
         self.rated += other.rated
         self.score_cents += other.score_cents
         self.passed += other.passed
@@ -323,7 +335,7 @@ def build_report(
     summary = {
         "read": part.read,
         "scored": part.scored,
-        "rejected": len(part.rejections),
+        "rejected": part.read - part.scored,
         "rated": part.rated,
         "unrated": part.scored - part.rated,
         "mean_score": mean,

@@ -1,0 +1,73 @@
+"""`--jobs N` gives the same report, byte for byte, as `--jobs 1`."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLE, ROOT, Ran
+
+from cs_score.formats import FormatOptions
+from cs_score.formats import get as get_format
+from cs_score.pipeline import RunOptions, evaluate
+from cs_score.report import GateSettings, build_report
+from cs_score.ruleset import load_ruleset
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from generate import generate
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A realistic log with bad lines and promises kept by later interactions."""
+    path = tmp_path_factory.mktemp("logs") / "generated.jsonl"
+    path.write_text("\n".join(generate(4500, seed=7, bad_every=997)) + "\n", encoding="utf-8")
+    return path
+
+
+def _json_report(path: Path, jobs: int, batch_lines: int, group_by: tuple[str, ...] = ()) -> str:
+    ruleset = load_ruleset(None)
+    run = evaluate(
+        [str(path)],
+        ruleset,
+        RunOptions(jobs=jobs, keep_results=True, batch_lines=batch_lines, group_by=group_by),
+    )
+    report = build_report(run.part, GateSettings.resolve(ruleset), [path.name], run.as_of)
+    assert run.results is not None
+    return "".join(get_format("json", FormatOptions()).render(report, run.results))
+
+
+def test_generated_log_has_promises_kept_later(generated: Path) -> None:
+    text = generated.read_text(encoding="utf-8")
+    assert text.count('"fulfills"') >= 20
+    assert text.count("\n") == 4500
+
+
+@pytest.mark.parametrize("batch_lines", [7, 500])
+def test_jobs_give_identical_json_on_generated_log(generated: Path, batch_lines: int) -> None:
+    one = _json_report(generated, 1, 4500, ("agent", "day"))
+    two = _json_report(generated, 2, batch_lines, ("agent", "day"))
+    assert one == two
+    assert '"rejected": 4' in one
+
+
+def test_jobs_give_identical_json_on_example() -> None:
+    assert _json_report(EXAMPLE, 1, 100) == _json_report(EXAMPLE, 2, 3)
+
+
+def test_duplicate_id_across_batches_rejected_once(tmp_path: Path) -> None:
+    lines = [f'{{"id": "r{i % 40}", "channel": "chat"}}' for i in range(60)]
+    path = tmp_path / "dups.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    for jobs, batch in ((1, 1000), (2, 6)):
+        report = _json_report(path, jobs, batch)
+        assert '"scored": 40' in report and '"rejected": 20' in report
+
+
+def test_cli_jobs_flag(cli: Callable[..., Ran], generated: Path) -> None:
+    one = cli("evaluate", generated, "--jobs", "1", "-f", "json")
+    two = cli("evaluate", generated, "--jobs", "2", "-f", "json")
+    assert one.code == two.code == 1
+    assert one.stdout == two.stdout

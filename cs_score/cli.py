@@ -27,10 +27,13 @@ from cs_score import __version__, formats
 from cs_score.errors import RuleSetError, UsageError, UserError
 from cs_score.formats import FormatName, FormatOptions
 from cs_score.pipeline import RunOptions, evaluate
+from cs_score.records import MAX_LINE_BYTES
 from cs_score.report import GateSettings, build_report, check_group_spec
 from cs_score.ruleset import LOWEST_GRADE, RuleSet, load_ruleset
 
 EXIT_PASSED, EXIT_GATE_FAILED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_BROKEN_PIPE = 141
+"""As a shell reports a command whose reader went away (128 + SIGPIPE)."""
 MAX_REJECTIONS_ON_STDERR = 50
 
 app = typer.Typer(
@@ -216,6 +219,12 @@ def evaluate_command(
     min_grade: Annotated[
         str | None, typer.Option("--min-grade", help="Gate: lowest grade.")
     ] = None,
+    max_line_bytes: Annotated[
+        int,
+        typer.Option(
+            "--max-line-bytes", help="Longest line accepted; longer ones are rejected.", min=1
+        ),
+    ] = MAX_LINE_BYTES,
     details: Annotated[
         bool, typer.Option("--details", help="List every interaction in the table.")
     ] = False,
@@ -262,9 +271,14 @@ def evaluate_command(
             group_by=specs,
             jobs=jobs or _cores(),
             keep_results=fmt.needs_results,
+            max_line_bytes=max_line_bytes,
         )
         with _progress(stderr) as advance:
             run = evaluate(logs, ruleset, options, advance)
+        if run.faults and run.part.read == 0:
+            for fault in run.faults:
+                stderr.print(Text("error: ", style="bold red") + Text(fault))
+            raise typer.Exit(EXIT_ERROR)
         notes = []
         if run.fulfils_unmatched:
             notes.append(
@@ -320,6 +334,14 @@ def evaluate_command(
         if out is not None:
             out.discard()
         _fail(str(exc))
+    except KeyboardInterrupt:
+        if out is not None:
+            out.discard()
+        stderr.print(Text("interrupted; nothing was written", style="yellow"))
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except BrokenPipeError:
+        _quiet_stdout()
+        raise typer.Exit(EXIT_BROKEN_PIPE) from None
     except BaseException:
         if out is not None:
             out.discard()
@@ -387,6 +409,12 @@ def import_command(
     raise typer.Exit(EXIT_GATE_FAILED if counts["rejected"] else EXIT_PASSED)
 
 
+def _quiet_stdout() -> None:
+    """The reader (e.g. `head`) went away: send what is left nowhere, without a second error."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
 def main() -> None:
     """Console-script entry point: run the app with quiet handling of pipes and Ctrl-C."""
     try:
@@ -395,10 +423,8 @@ def main() -> None:
         sys.stderr.write("interrupted\n")
         sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
-        # The reader (e.g. `head`) went away: stop quietly, without a second error on exit.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(EXIT_PASSED)
+        _quiet_stdout()
+        sys.exit(EXIT_BROKEN_PIPE)
 
 
 __all__ = ["LOWEST_GRADE", "app", "main"]

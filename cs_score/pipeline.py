@@ -14,6 +14,7 @@ import collections
 import itertools
 import multiprocessing
 import os
+import signal
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -230,16 +231,18 @@ class Collector:
 
 
 def _batches(paths: list[str], options: RunOptions, faults: list[str]) -> Iterator[list[RawLine]]:
+    """Lines in batches; a damaged input ends with a fault, after the lines read before it."""
     for path in paths:
-        lines = read_lines(path, options.max_line_bytes)
-        while True:
-            try:
-                batch = list(itertools.islice(lines, options.batch_lines))
-            except InputError as exc:
-                faults.append(str(exc))
-                break
-            if not batch:
-                break
+        batch: list[RawLine] = []
+        try:
+            for raw in read_lines(path, options.max_line_bytes):
+                batch.append(raw)
+                if len(batch) == options.batch_lines:
+                    yield batch
+                    batch = []
+        except InputError as exc:
+            faults.append(str(exc))
+        if batch:
             yield batch
 
 
@@ -249,6 +252,8 @@ _worker: tuple[RuleSet, RunOptions] | None = None
 def _init_worker(ruleset: RuleSet, options: RunOptions) -> None:
     global _worker
     _worker = (ruleset, options)
+    # Ctrl-C is the main process's to handle: it stops the pool and exits cleanly.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _work(job: tuple[int, list[RawLine]]) -> BatchOutcome:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import re
 import sys
 import zlib
 from collections.abc import Iterator
@@ -25,6 +26,12 @@ from cs_score.errors import InputError
 
 MAX_LINE_BYTES = 16 * 1024 * 1024
 """Default longest line accepted; a longer one is rejected without being held in memory."""
+
+MAX_DEPTH = 64
+"""Deepest nesting of JSON arrays and objects accepted in a line."""
+
+_NOT_A_NUMBER = re.compile(rb"[:\[,]\s*-?(?:NaN|Infinity)\b")
+_NESTING = re.compile(rb'[\[\]{}"\\]')
 
 STEPS = ("identify", "apologize", "explain", "fix", "offer", "prevent")
 Step = Literal["identify", "apologize", "explain", "fix", "offer", "prevent"]
@@ -153,6 +160,9 @@ def decode(raw: RawLine, zone: tzinfo, max_line_bytes: int = MAX_LINE_BYTES) -> 
     """Decode one line into an interaction, or say why it cannot be scored."""
     if raw.data is None:
         return Rejection(raw.file, raw.line, f"line longer than {max_line_bytes:,} bytes")
+    data = raw.data
+    if data.count(b"[") + data.count(b"{") > MAX_DEPTH and _depth(data) > MAX_DEPTH:
+        return Rejection(raw.file, raw.line, f"JSON nested deeper than {MAX_DEPTH} levels")
     try:
         record = _decoder.decode(raw.data)
     except UnicodeDecodeError:
@@ -166,12 +176,37 @@ def decode(raw: RawLine, zone: tzinfo, max_line_bytes: int = MAX_LINE_BYTES) -> 
         return Rejection(raw.file, raw.line, _problem(exc))
     except msgspec.DecodeError as exc:
         detail = str(exc).removeprefix("JSON is malformed: ")
-        if not raw.data.strip():
-            detail = "empty line"
+        if _NOT_A_NUMBER.search(data):
+            detail = "NaN and Infinity are not JSON numbers"
         return Rejection(raw.file, raw.line, f"not valid JSON ({detail})")
     if not record.id:
         return Rejection(raw.file, raw.line, "empty 'id'")
     return _complete(record, Source(raw.file, raw.line), zone)
+
+
+def _depth(data: bytes) -> int:
+    """The deepest nesting of arrays and objects in a JSON text (brackets in strings ignored)."""
+    depth = deepest = 0
+    in_string = False
+    escaped_at = -1
+    for match in _NESTING.finditer(data):
+        token = match.group()
+        if in_string:
+            if match.start() == escaped_at:
+                continue
+            if token == b"\\":
+                escaped_at = match.end()
+            elif token == b'"':
+                in_string = False
+            continue
+        if token == b'"':
+            in_string = True
+        elif token in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in (b"]", b"}"):
+            depth -= 1
+    return deepest
 
 
 def _complete(record: Interaction, source: Source, zone: tzinfo) -> Decoded | Rejection:
@@ -223,6 +258,8 @@ def _naive(promise: Promise) -> bool:
 _EPOCH = datetime(1970, 1, 1).astimezone()
 
 GZIP_MAGIC = b"\x1f\x8b"
+BINARY_SNIFF = 4096
+"""Bytes looked at for NUL characters, the mark of a binary file."""
 
 
 def _open(path: str) -> tuple[str, BinaryIO]:
@@ -240,12 +277,12 @@ def _open(path: str) -> tuple[str, BinaryIO]:
         raise InputError(f"{path}: cannot open ({exc.strerror})") from None
 
 
-def _maybe_gunzip(stream: BinaryIO) -> BinaryIO:
+def _maybe_gunzip(stream: BinaryIO) -> io.BufferedReader:
     buffered: Any = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)
     if buffered.peek(2)[:2] == GZIP_MAGIC:
-        unpacked: BinaryIO = io.BufferedReader(gzip.GzipFile(fileobj=buffered), buffer_size=1 << 20)
-        return unpacked
-    plain: BinaryIO = buffered
+        unpacked: Any = io.BufferedReader(gzip.GzipFile(fileobj=buffered), buffer_size=1 << 20)
+        return unpacked  # type: ignore[no-any-return]
+    plain: io.BufferedReader = buffered
     return plain
 
 
@@ -259,6 +296,8 @@ def read_lines(path: str, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[RawL
     number = 0
     try:
         reader = _maybe_gunzip(stream)
+        if b"\x00" in reader.peek(BINARY_SNIFF)[:BINARY_SNIFF]:
+            raise InputError(f"{name}: binary data, not JSON Lines text")
         readline = reader.readline
         while True:
             chunk = readline(max_line_bytes + 1)

@@ -216,10 +216,24 @@ def _complete(record: Interaction, source: Source, zone: tzinfo) -> Decoded | Re
         record.answered_at = _with_zone(record.answered_at, zone)
         record.ended_at = _with_zone(record.ended_at, zone)
         events = record.events
-        if any(e.at is not None and e.at.tzinfo is None for e in events):
+        naive = reordered = False
+        previous: datetime | None = None
+        for event in events:
+            at = event.at
+            if at is None:
+                continue
+            if at.tzinfo is None:
+                naive = True
+                break
+            if previous is not None and at < previous:
+                reordered = True
+            previous = at
+        if naive:
             events = [
                 msgspec.structs.replace(e, at=_with_zone(e.at, zone)) if e.at else e for e in events
             ]
+            timed = [e.at for e in events if e.at is not None]
+            reordered = any(later < earlier for earlier, later in pairwise(timed))
         if any(_naive(p) for p in record.promises):
             record.promises = [
                 msgspec.structs.replace(
@@ -231,11 +245,8 @@ def _complete(record: Interaction, source: Source, zone: tzinfo) -> Decoded | Re
                 )
                 for p in record.promises
             ]
-        reordered = False
-        timed = [e.at for e in events if e.at is not None]
-        if any(later < earlier for earlier, later in pairwise(timed)):
+        if reordered:
             events = sorted(events, key=lambda e: (e.at is None, e.at or _EPOCH))
-            reordered = True
         record.events = events
         if (
             record.started_at is not None

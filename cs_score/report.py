@@ -192,7 +192,7 @@ class ReportPart:
         self.passed += bool(result.passed)
         self.critical_failures += result.critical_failure is not None
         self.grade_counts[result.grade] = self.grade_counts.get(result.grade, 0) + 1
-        if result.score < 100:
+        if result.score < 100 and self._admits(result.score, result.seq):
             self._keep_worst(
                 WorstEntry(
                     result.score,
@@ -210,6 +210,10 @@ class ReportPart:
     def note_latest(self, latest: datetime | None) -> None:
         if latest is not None and (self.latest is None or latest > self.latest):
             self.latest = latest
+
+    def _admits(self, score: float, seq: int) -> bool:
+        """Whether a result this low would enter the list of lowest scores (cheap pre-check)."""
+        return len(self._worst) < WORST_COUNT or (-score, -seq) > self._worst[0][:2]
 
     def _keep_worst(self, entry: WorstEntry) -> None:
         item = (-entry.score, -entry.seq, entry)

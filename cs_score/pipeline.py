@@ -24,7 +24,15 @@ import msgspec
 from cs_score import engine
 from cs_score.engine import InteractionResult
 from cs_score.errors import InputError
-from cs_score.records import MAX_LINE_BYTES, RawLine, Rejection, decode, read_lines
+from cs_score.records import (
+    MAX_LINE_BYTES,
+    Decoded,
+    RawLine,
+    Rejection,
+    decode,
+    read_lines,
+    timestamps,
+)
 from cs_score.report import ReportPart
 from cs_score.ruleset import RuleSet
 
@@ -150,19 +158,40 @@ class Collector:
             return
         self._ids.add(item.id)
         self.part.note_latest(item.latest)
-        for promise_id, at in item.fulfills:
-            if promise_id in self._open:
-                previous = self._fulfilled.get(promise_id)
-                if previous is None or at < previous:
-                    self._fulfilled[promise_id] = at
-            else:
-                self.fulfils_unmatched += 1
+        self._note_fulfils(item.fulfills)
         if item.is_open:
             self._held[item.seq] = item
             for promise_id in item.promise_ids():
                 self._open[promise_id] = item.seq
             return
         self._finish(item)
+
+    def pass_over(self, decoded: Decoded) -> bool:
+        """Take note of an interaction without scoring it; False if its id was seen before.
+
+        What one interaction can change in another's result is noted exactly as `take` notes
+        it: its id (a later repeat is rejected), its latest time (the default as-of) and the
+        promises it keeps. Used when only one interaction's result is wanted (`explain`).
+        """
+        record = decoded.interaction
+        if record.id in self._ids:
+            self.part.reject(
+                Rejection(decoded.source.file, decoded.source.line, f"duplicate id {record.id!r}")
+            )
+            return False
+        self._ids.add(record.id)
+        self.part.note_latest(max(timestamps(record), default=None))
+        self._note_fulfils(engine.fulfilments(record))
+        return True
+
+    def _note_fulfils(self, fulfills: list[tuple[str, datetime]]) -> None:
+        for promise_id, at in fulfills:
+            if promise_id in self._open:
+                previous = self._fulfilled.get(promise_id)
+                if previous is None or at < previous:
+                    self._fulfilled[promise_id] = at
+            else:
+                self.fulfils_unmatched += 1
 
     def _finish(self, result: InteractionResult) -> None:
         self.part.add(result)
@@ -250,3 +279,52 @@ def evaluate(
                     progress(len(items))
     as_of = collector.close()
     return RunResult(collector.part, as_of, collector.store, faults, collector.fulfils_unmatched)
+
+
+@dataclass
+class Found:
+    """One interaction's result, looked up in the input, and how much input it took."""
+
+    result: InteractionResult | None
+    read: int
+    rejected: int
+    as_of: datetime | None
+    read_all: bool
+    """False when reading stopped early: the result was final before the end of the input."""
+
+
+def find_interaction(
+    paths: list[str],
+    ruleset: RuleSet,
+    interaction_id: str,
+    as_of: datetime | None = None,
+    max_line_bytes: int = MAX_LINE_BYTES,
+) -> Found:
+    """The result `evaluate` gives one interaction, without scoring any other.
+
+    Every line up to the interaction is decoded (its id may repeat an earlier one, and earlier
+    times count towards the as-of time) but not scored. If its result is final at once, reading
+    stops there. If it waits on promises, the rest of the input is read for the events that keep
+    them and for the latest time, and the result is settled as `evaluate` settles it.
+    """
+    check_inputs(paths)
+    collector = Collector(ruleset, RunOptions(as_of=as_of, max_line_bytes=max_line_bytes))
+    zone = ruleset.zone
+    target: InteractionResult | None = None
+    read = 0
+    for path in paths:
+        for raw in read_lines(path, max_line_bytes):
+            read += 1
+            decoded = decode(raw, zone, max_line_bytes)
+            if isinstance(decoded, Rejection):
+                collector.take(decoded)
+            elif target is not None or decoded.interaction.id != interaction_id:
+                collector.pass_over(decoded)
+            else:
+                target = engine.score(decoded, ruleset, read, as_of)
+                collector.take(target)
+                if not target.is_open:
+                    rejected = len(collector.part.rejections)
+                    return Found(target, read, rejected, as_of, read_all=False)
+    used_as_of = collector.close()
+    return Found(target, read, len(collector.part.rejections), used_as_of, read_all=True)

@@ -195,7 +195,7 @@ def test_table_details_lists_every_interaction() -> None:
 # Text from records is text, in every format
 
 HOSTILE = '[bold red]x[/] \x1b[2J <script>&"\' \x00\x07, "q"\nyour own fault'
-HOSTILE_ID = "H-1 [b]<i>&\"',\x1b[1m\n"
+HOSTILE_ID = "H-1 [b]<i>&\"',|\x1b[1m\n"
 HOSTILE_FILE = 'log [b],"q"&<x>.jsonl'
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -237,7 +237,7 @@ def test_hostile_text_in_table(cli: Callable[..., Ran], hostile_log: Path) -> No
     # The reason wraps in its cell; each piece is shown literally.
     for piece in ("[bold", "red]x[/]", "\\x1b[2J", "<script>&\"'", "\\x00\\x07,", '"q"\\nyour'):
         assert piece in out
-    assert "H-1 [b]<i>&\"',\\x1b[1m\\n" in out
+    assert "H-1 [b]<i>&\"',|\\x1b[1m\\n" in out
 
 
 def test_hostile_text_in_coloured_table(hostile_log: Path) -> None:
@@ -305,6 +305,7 @@ def test_hostile_text_in_markdown(cli: Callable[..., Ran], hostile_log: Path) ->
     out = _hostile_run(cli, hostile_log, "-f", "markdown", "--details").stdout
     assert not CONTROL.search(out)
     assert "<script>" not in out and "[bold red]" not in out
+    assert "H-1 \\[b\\]\\<i\\>\\&\"',\\|\\\\x1b\\[1m\\\\n" in out
     escaped = '\\[bold red\\]x\\[/\\] \\\\x1b\\[2J \\<script\\>\\&"\' \\\\x00\\\\x07, "q"\\\\nyour'
     assert escaped in out
     # Every table row keeps its columns: no pipe from a record splits a cell.
@@ -312,6 +313,16 @@ def test_hostile_text_in_markdown(cli: Callable[..., Ran], hostile_log: Path) ->
         rows = block.splitlines()
         widths = {len(re.findall(r"(?<!\\)\|", row)) for row in rows}
         assert len(widths) == 1, rows
+
+
+def test_csv_rule_column_named_like_a_fixed_column(
+    cli: Callable[..., Ran], write_log, write_rules
+) -> None:
+    rules = write_rules("cs_score: 1\nrules:\n  - {id: score, kind: greeting}\n")
+    ran = cli("evaluate", write_log([_chat("a", "Hello")]), "-r", rules, "-f", "csv")
+    assert ran.stdout.splitlines()[0].endswith(",channel,case,rule:score")
+    assert ran.stdout.splitlines()[1].startswith("a,")
+    assert ran.stdout.splitlines()[1].endswith(",ana,,chat,,1.0")
 
 
 def test_printable_keeps_text_and_shows_controls() -> None:

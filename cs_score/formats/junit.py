@@ -201,11 +201,12 @@ class JUnitFormat:
             yield '      <skipped message="unrated: every rule was n/a"/>\n'
         else:
             for index, (kind, message) in enumerate(_failures(result, pass_score)):
-                body = "\n".join(map(_text, _details(result, pass_score))) if index == 0 else ""
-                yield (
-                    f'      <failure type="{_attr(kind)}" message="{_attr(message)}">'
-                    f"{body}</failure>\n"
-                )
+                head = f'      <failure type="{_attr(kind)}" message="{_attr(message)}"'
+                if index:
+                    yield head + "/>\n"
+                else:
+                    body = "\n".join(map(_text, _details(result, pass_score)))
+                    yield f"{head}>{body}</failure>\n"
         yield "    </testcase>\n"
 
     @staticmethod

@@ -25,8 +25,10 @@ from rich.text import Text
 
 from cs_score import __version__, formats
 from cs_score.errors import RuleSetError, UsageError, UserError
+from cs_score.explain import explain
 from cs_score.formats import FormatName, FormatOptions
-from cs_score.pipeline import RunOptions, evaluate
+from cs_score.formats.explanation import ExplainFormatName, render_json, render_text
+from cs_score.pipeline import RunOptions, evaluate, find_interaction
 from cs_score.records import MAX_LINE_BYTES
 from cs_score.report import GateSettings, build_report, check_group_spec
 from cs_score.ruleset import LOWEST_GRADE, RuleSet, load_ruleset
@@ -260,7 +262,7 @@ def evaluate_command(
         fixed_as_of = _parse_as_of(as_of, ruleset)
         width = shutil.get_terminal_size((100, 24)).columns if output is None else 120
         fmt = formats.get(
-            output_format.value,
+            output_format,
             FormatOptions(
                 color=output is None and _use_color(sys.stdout), width=width, details=details
             ),
@@ -413,6 +415,75 @@ def _quiet_stdout() -> None:
     """The reader (e.g. `head`) went away: send what is left nowhere, without a second error."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
+
+
+@app.command("explain")
+def explain_command(
+    logs: Annotated[
+        list[str],
+        typer.Argument(
+            help="Interaction logs: .jsonl, .jsonl.gz, or - for standard input.", show_default=False
+        ),
+    ],
+    interaction_id: Annotated[
+        str, typer.Option("--id", help="Id of the interaction to explain.", show_default=False)
+    ],
+    rules: Annotated[
+        str | None,
+        typer.Option(
+            "-r",
+            "--rules",
+            help="Rules file, or the name of a bundled rule set.",
+            show_default="default",
+        ),
+    ] = None,
+    output_format: Annotated[
+        ExplainFormatName,
+        typer.Option("--format", "-f", help="Output format.", case_sensitive=False),
+    ] = ExplainFormatName.text,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", help="Fixed 'now' for promises (default: the latest time in the input)."
+        ),
+    ] = None,
+) -> None:
+    """Show one interaction: every rule with its status, credit, weight and evidence, and how
+    its score was computed. Gives the score [bold]evaluate[/bold] gives: give it the same logs.
+
+    Example: [bold]cs-score explain examples/interactions.jsonl --id INT-0013[/bold]
+    """
+    stderr = _stderr()
+    try:
+        ruleset = load_ruleset(rules)
+        fixed_as_of = _parse_as_of(as_of, ruleset)
+        found = find_interaction(logs, ruleset, interaction_id, fixed_as_of)
+        if found.result is None:
+            rejected = f", {found.rejected:,} rejected" if found.rejected else ""
+            raise UsageError(
+                f"no interaction with id {interaction_id!r} in {', '.join(logs)} "
+                f"({found.read:,} lines read{rejected})"
+            )
+        explanation = explain(found.result, ruleset, found.as_of)
+        if output_format is ExplainFormatName.json:
+            text = render_json(explanation)
+        else:
+            width = shutil.get_terminal_size((100, 24)).columns
+            text = render_text(
+                explanation, FormatOptions(color=_use_color(sys.stdout), width=width)
+            )
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except RuleSetError as exc:
+        for found_problem in exc.problems:
+            stderr.print(Text("error: ", style="bold red") + Text(str(found_problem)))
+        count = len(exc.problems)
+        stderr.print(
+            Text(f"{count} problem{'s' if count != 1 else ''} in the rule set; nothing was scored")
+        )
+        raise typer.Exit(EXIT_ERROR) from None
+    except UserError as exc:
+        _fail(str(exc))
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from cs_score.checks import promises as promises_kind
 from cs_score.checks.base import FAIL, NA, Facts, Outcome
-from cs_score.records import Decoded, Source, timestamps
+from cs_score.records import Decoded, Interaction, Source, timestamps
 from cs_score.ruleset import RuleSet
 
 COPIED_FIELDS = ("agent", "team", "channel", "case")
@@ -132,7 +132,6 @@ def score(
             outcome.evidence,
             outcome.measure,
         )
-    own_promises = {p.id for p in record.promises}
     result = InteractionResult(
         seq=seq,
         id=record.id,
@@ -142,17 +141,23 @@ def score(
         started_at=record.started_at,
         rules=results,
         open_rules=open_rules,
-        fulfills=[
-            (e.fulfills, e.at)
-            for e in record.events
-            if e.fulfills and e.at is not None and e.fulfills not in own_promises
-        ],
+        fulfills=fulfilments(record),
         latest=max(timestamps(record), default=None),
         events_reordered=decoded.events_reordered,
     )
     if not open_rules:
         finalize(result, ruleset)
     return result
+
+
+def fulfilments(record: Interaction) -> list[tuple[str, datetime]]:
+    """(promise id, time) of each event that keeps a promise made by another interaction."""
+    own_promises = {p.id for p in record.promises}
+    return [
+        (e.fulfills, e.at)
+        for e in record.events
+        if e.fulfills and e.at is not None and e.fulfills not in own_promises
+    ]
 
 
 def settle(

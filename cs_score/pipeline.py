@@ -26,7 +26,15 @@ import msgspec
 from cs_score import engine
 from cs_score.engine import InteractionResult
 from cs_score.errors import InputError
-from cs_score.records import MAX_LINE_BYTES, RawLine, Rejection, decode, read_lines
+from cs_score.records import (
+    MAX_LINE_BYTES,
+    Decoded,
+    RawLine,
+    Rejection,
+    decode,
+    read_lines,
+    timestamps,
+)
 from cs_score.report import ReportPart
 from cs_score.ruleset import RuleSet
 
@@ -202,19 +210,59 @@ class Collector:
         self.part.note_latest(outcome.latest)
         for _, item in outcome.pending:
             if isinstance(item, InteractionResult):
-                self._held[item.seq] = item
-                for promise_id in item.promise_ids():
-                    self._open[promise_id] = item.seq
-                continue
-            promise_id, at = item
+                self._hold(item)
+            else:
+                self._note_fulfils([item])
+        if self.store is not None and outcome.spool:
+            self.store.write_encoded(outcome.spool)
+
+    def take_one(self, item: InteractionResult | Rejection, seq: int) -> None:
+        """Fold in one scored line (or its rejection), as `take` does for a batch."""
+        if isinstance(item, Rejection):
+            self.part.reject(item, seq)
+            return
+        if item.id in self._ids:
+            message = f"duplicate id {item.id!r}"
+            self.part.reject(Rejection(item.source.file, item.source.line, message), seq)
+            return
+        self._ids.add(item.id)
+        self.part.note_latest(item.latest)
+        self._note_fulfils(item.fulfills)
+        if item.is_open:
+            self._hold(item)
+        else:
+            self.part.add(item)
+
+    def pass_over(self, decoded: Decoded, seq: int) -> bool:
+        """Take note of an interaction without scoring it; False if its id was seen before.
+
+        What one interaction can change in another's result is noted exactly as `take` notes
+        it: its id (a later repeat is rejected), its latest time (the default as-of) and the
+        promises it keeps. Used when only one interaction's result is wanted (`explain`).
+        """
+        record = decoded.interaction
+        if record.id in self._ids:
+            message = f"duplicate id {record.id!r}"
+            self.part.reject(Rejection(decoded.source.file, decoded.source.line, message), seq)
+            return False
+        self._ids.add(record.id)
+        self.part.note_latest(max(timestamps(record), default=None))
+        self._note_fulfils(engine.fulfilments(record))
+        return True
+
+    def _hold(self, result: InteractionResult) -> None:
+        self._held[result.seq] = result
+        for promise_id in result.promise_ids():
+            self._open[promise_id] = result.seq
+
+    def _note_fulfils(self, fulfills: list[tuple[str, datetime]]) -> None:
+        for promise_id, at in fulfills:
             if promise_id in self._open:
                 previous = self._fulfilled.get(promise_id)
                 if previous is None or at < previous:
                     self._fulfilled[promise_id] = at
             else:
                 self.fulfils_unmatched += 1
-        if self.store is not None and outcome.spool:
-            self.store.write_encoded(outcome.spool)
 
     def close(self) -> datetime | None:
         """Settle the held results against the as-of time; returns the as-of time used."""
@@ -318,3 +366,52 @@ def evaluate(
             progress(len(lines))
     as_of = collector.close()
     return RunResult(collector.part, as_of, collector.store, faults, collector.fulfils_unmatched)
+
+
+@dataclass
+class Found:
+    """One interaction's result, looked up in the input, and how much input it took."""
+
+    result: InteractionResult | None
+    read: int
+    rejected: int
+    as_of: datetime | None
+    read_all: bool
+    """False when reading stopped early: the result was final before the end of the input."""
+
+
+def find_interaction(
+    paths: list[str],
+    ruleset: RuleSet,
+    interaction_id: str,
+    as_of: datetime | None = None,
+    max_line_bytes: int = MAX_LINE_BYTES,
+) -> Found:
+    """The result `evaluate` gives one interaction, without scoring any other.
+
+    Every line up to the interaction is decoded (its id may repeat an earlier one, and earlier
+    times count towards the as-of time) but not scored. If its result is final at once, reading
+    stops there. If it waits on promises, the rest of the input is read for the events that keep
+    them and for the latest time, and the result is settled as `evaluate` settles it.
+    """
+    check_inputs(paths)
+    collector = Collector(ruleset, RunOptions(as_of=as_of, max_line_bytes=max_line_bytes))
+    zone = ruleset.zone
+    target: InteractionResult | None = None
+    read = 0
+    for path in paths:
+        for raw in read_lines(path, max_line_bytes):
+            read += 1
+            decoded = decode(raw, zone, max_line_bytes)
+            if isinstance(decoded, Rejection):
+                collector.take_one(decoded, read)
+            elif target is not None or decoded.interaction.id != interaction_id:
+                collector.pass_over(decoded, read)
+            else:
+                target = engine.score(decoded, ruleset, read, as_of)
+                collector.take_one(target, read)
+                if not target.is_open:
+                    rejected = len(collector.part.rejections)
+                    return Found(target, read, rejected, as_of, read_all=False)
+    used_as_of = collector.close()
+    return Found(target, read, len(collector.part.rejections), used_as_of, read_all=True)

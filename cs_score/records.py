@@ -33,6 +33,9 @@ MAX_DEPTH = 64
 _NOT_A_NUMBER = re.compile(rb"[:\[,]\s*-?(?:NaN|Infinity)\b")
 _NESTING = re.compile(rb'[\[\]{}"\\]')
 
+MAX_COST = 1e15
+"""Largest cost accepted: money amounts sum exactly in cents, so they must stay finite."""
+
 STEPS = ("identify", "apologize", "explain", "fix", "offer", "prevent")
 Step = Literal["identify", "apologize", "explain", "fix", "offer", "prevent"]
 Speaker = Literal["customer", "agent", "bot", "system"]
@@ -54,7 +57,7 @@ class Product(msgspec.Struct, frozen=True):
     defective: bool | None = None
     returned: bool | None = None
     complaint: bool | None = None
-    cost: float | None = None
+    cost: Annotated[float, msgspec.Meta(ge=-MAX_COST, le=MAX_COST)] | None = None
 
 
 class Resolution(msgspec.Struct, frozen=True):

@@ -15,6 +15,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "interactions.jsonl"
+GOLDEN = ROOT / "tests" / "golden"
+UPDATE_GOLDEN = os.environ.get("CS_SCORE_UPDATE_GOLDEN") == "1"
 
 
 @dataclass
@@ -39,6 +41,14 @@ def run_cli(*args: str | Path, stdin: bytes | None = None, cwd: Path | None = No
         timeout=120,
     )
     return Ran(done.returncode, done.stdout.decode("utf-8"), done.stderr.decode("utf-8"))
+
+
+def assert_golden(name: str, text: str) -> None:
+    """`text` must equal tests/golden/NAME; with CS_SCORE_UPDATE_GOLDEN=1 it is written there."""
+    path = GOLDEN / name
+    if UPDATE_GOLDEN:
+        path.write_bytes(text.encode("utf-8"))
+    assert text == path.read_bytes().decode("utf-8")
 
 
 @pytest.fixture

@@ -2,35 +2,23 @@
 
 A format is built with its options and renders a finished `Report` together with the
 interaction results (in input order, as plain dicts) into chunks of text. It never scores and
-never writes: the CLI decides where the text goes.
+never writes: the CLI decides where the text goes. `FORMATS` maps each name `--format` accepts
+to its class; it is the one list of formats.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from enum import StrEnum
-from typing import Any, Protocol
 
-from cs_score.report import Report
-
-
-@dataclass(frozen=True)
-class FormatOptions:
-    """How the person or program reading the output wants it."""
-
-    color: bool = False
-    width: int = 100
-    details: bool = False
-
-
-class Format(Protocol):
-    """Renders a report (and, if it needs them, every interaction result) as text."""
-
-    needs_results: bool
-
-    def render(self, report: Report, results: Iterable[dict[str, Any]]) -> Iterator[str]: ...
+from cs_score.formats.base import Format, FormatOptions, printable
+from cs_score.formats.csv import CsvFormat
+from cs_score.formats.json import JsonFormat
+from cs_score.formats.jsonl import JsonLinesFormat
+from cs_score.formats.junit import JUnitFormat
+from cs_score.formats.markdown import MarkdownFormat
+from cs_score.formats.table import TableFormat
 
 
 class FormatName(StrEnum):
@@ -38,17 +26,32 @@ class FormatName(StrEnum):
 
     table = "table"
     json = "json"
+    jsonl = "jsonl"
+    junit = "junit"
+    markdown = "markdown"
+    csv = "csv"
+
+
+FORMATS: dict[FormatName, Callable[[FormatOptions], Format]] = {
+    FormatName.table: TableFormat,
+    FormatName.json: JsonFormat,
+    FormatName.jsonl: JsonLinesFormat,
+    FormatName.junit: JUnitFormat,
+    FormatName.markdown: MarkdownFormat,
+    FormatName.csv: CsvFormat,
+}
 
 
 def get(name: str, options: FormatOptions) -> Format:
     """The format of that name, built with its options; an unknown name raises KeyError."""
-    from cs_score.formats import json as json_format
-    from cs_score.formats import table
-
-    formats: dict[str, type[Any]] = {"table": table.TableFormat, "json": json_format.JsonFormat}
-    if name not in formats:
-        close = difflib.get_close_matches(name, list(formats), n=1)
+    try:
+        key = FormatName(name)
+    except ValueError:
+        known = [str(n) for n in FormatName]
+        close = difflib.get_close_matches(name, known, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise KeyError(f"unknown format {name!r} (known: {', '.join(formats)}){hint}")
-    instance: Format = formats[name](options)
-    return instance
+        raise KeyError(f"unknown format {name!r} (known: {', '.join(known)}){hint}") from None
+    return FORMATS[key](options)
+
+
+__all__ = ["FORMATS", "Format", "FormatName", "FormatOptions", "get", "printable"]

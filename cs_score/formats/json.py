@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from cs_score.formats import FormatOptions
+from cs_score.formats.base import FormatOptions
 from cs_score.report import Report
 
 

@@ -8,7 +8,7 @@ control characters are shown escaped rather than sent to the terminal.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from rich import box
@@ -16,68 +16,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from cs_score.durations import format_duration
-from cs_score.formats import FormatOptions
+from cs_score.formats.base import FormatOptions, condition_parts, printable, rule_figures
 from cs_score.report import Report
 
 STATUS_MARK = {"pass": "✔", "partial": "◐", "fail": "✘", "na": "·"}
 MAX_ERRORS_SHOWN = 20
-
-
-def safe(value: Any) -> str:
-    """Record text made safe for a terminal: control characters shown as escapes."""
-    text = "" if value is None else str(value)
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() or ch == " " else ascii(ch)[1:-1] for ch in text)
-
-
-def _seconds(value: float | None) -> str:
-    return "–" if value is None else format_duration(value)
-
-
-def _wait_figures(m: dict[str, Any]) -> str:
-    if not m.get("waits"):
-        return ""
-    return (
-        f"mean {_seconds(m['mean_wait_seconds'])} · median {_seconds(m['median_wait_seconds'])}"
-        f" · p90 {_seconds(m['p90_wait_seconds'])} · {m['within_target_rate']:g}% within target"
-    )
-
-
-def _promise_figures(m: dict[str, Any]) -> str:
-    if not m.get("made"):
-        return ""
-    return (
-        f"made {m['made']} · kept {m['kept']} · broken {m['broken']}"
-        f" ({m['notified']} notified) · pending {m['pending']}"
-    )
-
-
-def _product_figures(m: dict[str, Any]) -> str:
-    return (
-        f"defective {m['defective']} · returned {m['returned']} · complaints {m['complaint']}"
-        f" · cost {m['cost']:,.2f}"
-    )
-
-
-def _resolution_figures(m: dict[str, Any]) -> str:
-    return " · ".join(f"{status} {n}" for status, n in m.get("statuses", {}).items())
-
-
-def _conduct_figures(m: dict[str, Any]) -> str:
-    return " · ".join(
-        f"{pack.replace('_', ' ')} {n}" for pack, n in m.get("violations_by_pack", {}).items()
-    )
-
-
-FIGURES: dict[str, Callable[[dict[str, Any]], str]] = {
-    "wait_time": _wait_figures,
-    "promises": _promise_figures,
-    "product_quality": _product_figures,
-    "resolution": _resolution_figures,
-    "conduct": _conduct_figures,
-}
 
 
 def _score(value: float | None) -> str:
@@ -124,9 +67,11 @@ class TableFormat:
     def _summary(self, console: Console, report: Report) -> None:
         s = report.summary
         title = Text("cs-score", style="bold")
-        title.append(f" — {safe(report.rules['name'])}", style="bold")
+        title.append(f" — {printable(report.rules['name'])}", style="bold")
         console.print(title)
-        console.print(Text(f"inputs: {', '.join(safe(i) for i in report.inputs)}", style="dim"))
+        console.print(
+            Text(f"inputs: {', '.join(printable(i) for i in report.inputs)}", style="dim")
+        )
         console.print()
         line = Text()
         line.append(f"Read {s['read']:,}")
@@ -175,13 +120,12 @@ class TableFormat:
             table.add_column(header, justify=justify, no_wrap=header == "rule")  # type: ignore[arg-type]
         lines = []
         for rule in report.rules_summary:
-            name = Text(safe(rule["id"]))
+            name = Text(printable(rule["id"]))
             if rule["critical"]:
                 name.append(" (critical)", style="yellow")
-            describe = FIGURES.get(rule["kind"])
-            figures = describe(rule["metrics"]) if describe and rule["applicable"] else ""
+            figures = rule_figures(rule) if rule["applicable"] else ""
             if figures:
-                lines.append(Text(f"  {safe(rule['id'])}: {figures}"))
+                lines.append(Text(f"  {printable(rule['id'])}: {figures}"))
             table.add_row(
                 name,
                 f"{rule['weight']:g}",
@@ -201,17 +145,27 @@ class TableFormat:
         self, console: Console, spec: str, rows: list[dict[str, Any]], report: Report
     ) -> None:
         table = Table(
-            title=f"By {safe(spec)}", box=box.SIMPLE_HEAD, title_justify="left", show_edge=False
+            title=f"By {printable(spec)}",
+            box=box.SIMPLE_HEAD,
+            title_justify="left",
+            show_edge=False,
+            collapse_padding=True,
+            pad_edge=False,
         )
-        table.add_column(spec)
-        for header in ("count", "mean score", "grade", "pass rate"):
+        longest = max((len(printable(row["value"])) for row in rows), default=0)
+        table.add_column(printable(spec), min_width=min(longest, 24), overflow="fold")
+        for header in ("count", "mean\nscore", "grade", "pass\nrate"):
             table.add_column(header, justify="right")
         rule_ids = [rule["id"] for rule in report.rules_summary]
         for rule_id in rule_ids:
-            table.add_column(Text(safe(rule_id)), justify="right")
+            # Long hyphenated ids break at their hyphens so that every column fits.
+            header = printable(rule_id)
+            if len(header) > 8:
+                header = header.replace("-", "-\n")
+            table.add_column(Text(header), justify="right")
         for row in rows:
             table.add_row(
-                Text(safe(row["value"])),
+                Text(printable(row["value"])),
                 f"{row['count']:,}",
                 _score(row["mean_score"]),
                 row["grade"] or "–",
@@ -232,11 +186,11 @@ class TableFormat:
         table.add_column("grade")
         table.add_column("why it lost points")
         for entry in report.worst:
-            where = Text(safe(entry["id"]))
+            where = Text(printable(entry["id"]))
             where.append(
-                f"\n{safe(entry['source']['file'])}:{entry['source']['line']}", style="dim"
+                f"\n{printable(entry['source']['file'])}:{entry['source']['line']}", style="dim"
             )
-            reasons = Text("\n".join(safe(r) for r in entry["reasons"][:3]))
+            reasons = Text("\n".join(printable(r) for r in entry["reasons"][:3]))
             table.add_row(where, _score(entry["score"]), entry["grade"], reasons)
         console.print(table)
         console.print()
@@ -250,14 +204,17 @@ class TableFormat:
         table.add_column("grade")
         rule_ids = [rule["id"] for rule in report.rules_summary]
         for rule_id in rule_ids:
-            table.add_column(Text(safe(rule_id)), justify="center")
+            table.add_column(Text(printable(rule_id)), justify="center")
         for result in results:
             marks = []
             for rule_id in rule_ids:
                 rule = result["rules"].get(rule_id)
                 marks.append(STATUS_MARK.get(rule["status"], "?") if rule else "")
             table.add_row(
-                Text(safe(result["id"])), _score(result["score"]), result["grade"] or "–", *marks
+                Text(printable(result["id"])),
+                _score(result["score"]),
+                result["grade"] or "–",
+                *marks,
             )
         console.print(table)
         console.print(Text("✔ pass  ◐ partial  ✘ fail  · n/a", style="dim"))
@@ -268,7 +225,9 @@ class TableFormat:
             return
         console.print(Text(f"Rejected lines ({len(report.errors):,})", style="bold red"))
         for error in report.errors[:MAX_ERRORS_SHOWN]:
-            console.print(Text(f"  {safe(error['file'])}:{error['line']}: {safe(error['reason'])}"))
+            console.print(
+                Text(f"  {printable(error['file'])}:{error['line']}: {printable(error['reason'])}")
+            )
         if len(report.errors) > MAX_ERRORS_SHOWN:
             console.print(
                 Text(f"  … and {len(report.errors) - MAX_ERRORS_SHOWN:,} more (see --format json)")
@@ -285,17 +244,10 @@ class TableFormat:
         console.print(verdict)
         for condition in gate["conditions"]:
             mark = "✔" if condition["passed"] else "✘"
-            name = condition["name"]
-            comparison = "≤" if name.startswith("max_") or name.endswith("gate_mean") else "≥"
-            value = condition["value"]
-            shown = (
-                "–" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
-            )
-            threshold = condition["threshold"]
-            shown_threshold = f"{threshold:g}" if isinstance(threshold, float) else str(threshold)
+            value, needs = condition_parts(condition)
             console.print(
-                Text(f"  {mark} {name}: {shown} (needs {comparison} {shown_threshold})"),
+                Text(f"  {mark} {condition['name']}: {value} (needs {needs})"),
                 style="green" if condition["passed"] else "red",
             )
         for note in report.notes:
-            console.print(Text(f"note: {safe(note)}", style="dim"))
+            console.print(Text(f"note: {printable(note)}", style="dim"))

@@ -1,0 +1,146 @@
+"""The interface every output format implements, its options, and text made safe to show.
+
+Kept apart from the registry in `__init__` so that format modules can import it without an
+import cycle.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from cs_score.durations import format_duration
+from cs_score.report import Report
+
+
+@dataclass(frozen=True)
+class FormatOptions:
+    """How the person or program reading the output wants it."""
+
+    color: bool = False
+    width: int = 100
+    details: bool = False
+
+
+class Format(Protocol):
+    """Renders a report (and, if it needs them, every interaction result) as text.
+
+    `results` are the interaction results in input order, as plain dicts (the items of the
+    JSON report's `interactions`). They may be read more than once: a format that must write
+    counts before the items (JUnit) reads them twice rather than holding them in memory.
+    """
+
+    needs_results: bool
+
+    def render(self, report: Report, results: Iterable[dict[str, Any]]) -> Iterator[str]: ...
+
+
+# Characters that would act rather than show: controls (C0, DEL, C1: escape sequences, bell,
+# NUL), format characters (bidirectional overrides, zero-width spaces), line and paragraph
+# separators and lone surrogates. The zero-width joiners are kept: scripts and emoji need them.
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+_KEPT = frozenset({"\u200c", "\u200d"})
+
+
+_SHORT_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(char: str) -> str:
+    if char in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[char]
+    code = ord(char)
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def printable(value: Any) -> str:
+    """Record text as text: characters that would act on a terminal are shown as escapes.
+
+    `\\x1b[2J` arrives as the four visible characters `\\x1b` then `[2J`, a newline as `\\n`;
+    letters, accents, spaces of every kind and emoji are kept as they are. Markup in the text
+    (`[bold]`, `<b>`, `**x**`) is left alone here: each format makes it inert its own way.
+    """
+    text = "" if value is None else str(value)
+    if text.isprintable():
+        return text
+    return "".join(
+        _escape(char)
+        if (unicodedata.category(char) in _HIDDEN_CATEGORIES and char not in _KEPT)
+        or char in "\ufffe\uffff"
+        else char
+        for char in text
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures and verdicts worded the same way in every format for people
+
+
+def _seconds(value: float | None) -> str:
+    return "–" if value is None else format_duration(value)
+
+
+def _wait_figures(m: dict[str, Any]) -> str:
+    if not m.get("waits"):
+        return ""
+    return (
+        f"mean {_seconds(m['mean_wait_seconds'])} · median {_seconds(m['median_wait_seconds'])}"
+        f" · p90 {_seconds(m['p90_wait_seconds'])} · {m['within_target_rate']:g}% within target"
+    )
+
+
+def _promise_figures(m: dict[str, Any]) -> str:
+    if not m.get("made"):
+        return ""
+    return (
+        f"made {m['made']} · kept {m['kept']} · broken {m['broken']}"
+        f" ({m['notified']} notified) · pending {m['pending']}"
+    )
+
+
+def _product_figures(m: dict[str, Any]) -> str:
+    return (
+        f"defective {m['defective']} · returned {m['returned']} · complaints {m['complaint']}"
+        f" · cost {m['cost']:,.2f}"
+    )
+
+
+def _resolution_figures(m: dict[str, Any]) -> str:
+    return " · ".join(f"{status} {n}" for status, n in m.get("statuses", {}).items())
+
+
+def _conduct_figures(m: dict[str, Any]) -> str:
+    return " · ".join(
+        f"{pack.replace('_', ' ')} {n}" for pack, n in m.get("violations_by_pack", {}).items()
+    )
+
+
+_FIGURES: dict[str, Callable[[dict[str, Any]], str]] = {
+    "wait_time": _wait_figures,
+    "promises": _promise_figures,
+    "product_quality": _product_figures,
+    "resolution": _resolution_figures,
+    "conduct": _conduct_figures,
+}
+
+
+def rule_figures(rule: dict[str, Any]) -> str:
+    """A rule kind's own figures in one line (mean wait, promises kept …), or ""."""
+    describe = _FIGURES.get(rule["kind"])
+    return describe(rule["metrics"]) if describe else ""
+
+
+def condition_parts(condition: dict[str, Any]) -> tuple[str, str]:
+    """A gate condition's measured value and what it needs, as text: ("69.85", "≥ 70")."""
+    name = condition["name"]
+    comparison = "≤" if name.startswith("max_") or name.endswith("gate_mean") else "≥"
+    value = condition["value"]
+    shown = "–" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+    threshold = condition["threshold"]
+    shown_threshold = f"{threshold:g}" if isinstance(threshold, float) else str(threshold)
+    return shown, f"{comparison} {shown_threshold}"

@@ -79,20 +79,26 @@ def _strip_titles(node: Any, *, keep: bool = True) -> None:
 
 
 def _is_duration(prop: dict[str, Any]) -> bool:
-    if prop.get("anyOf") == DURATION_JSON_SCHEMA["anyOf"]:
-        return True
-    options = prop.get("anyOf")
-    return isinstance(options, list) and any(
-        isinstance(o, dict) and o.get("anyOf") == DURATION_JSON_SCHEMA["anyOf"] for o in options
-    )
+    return bool(prop.get("pattern") == DURATION_JSON_SCHEMA["pattern"])
 
 
 def _durations_as_text(node: Any) -> None:
-    """Show duration defaults as people write them (`1m30s`, not 90.0)."""
+    """Durations: an optional one as one schema (no anyOf with null), and defaults as people
+    write them (`1m30s`, not 90.0)."""
     if isinstance(node, dict):
         props = node.get("properties")
         if isinstance(props, dict):
             for prop in props.values():
+                options = prop.get("anyOf") if isinstance(prop, dict) else None
+                if (
+                    isinstance(options, list)
+                    and len(options) == 2
+                    and _is_duration(options[0])
+                    and options[1] == {"type": "null"}
+                ):
+                    del prop["anyOf"]
+                    prop.update(options[0])
+                    prop["type"] = [*options[0]["type"], "null"]
                 if not isinstance(prop, dict) or not _is_duration(prop):
                     continue
                 default = prop.get("default")

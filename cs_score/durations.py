@@ -44,14 +44,13 @@ def format_duration(seconds: float) -> str:
 
 
 DURATION_JSON_SCHEMA: dict[str, Any] = {
-    "anyOf": [
-        {
-            "type": "string",
-            "pattern": r"^\s*([0-9]+(\.[0-9]+)? *(ms|s|m|h|d|w) *)+$",
-            "examples": ["90s", "1m30s", "4h", "2d"],
-        },
-        {"type": "number", "minimum": 0},
-    ],
+    # One schema rather than anyOf: a pattern only applies to text and a minimum only to
+    # numbers, and editors show one description instead of one per alternative.
+    "type": ["string", "number"],
+    "pattern": r"^\s*([0-9]+(\.[0-9]+)? *(ms|s|m|h|d|w) *)+$",
+    "minimum": 0,
+    # Shown by editors (VS Code, yaml-language-server) instead of the pattern.
+    "errorMessage": "expected a duration such as 90s, 1m30s, 4h, 2d or a number of seconds",
 }
 """How a duration looks in the JSON Schema of rules files: a text like `90s`, or seconds."""
 

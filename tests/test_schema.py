@@ -89,7 +89,14 @@ def test_kind_branches_carry_parameters_descriptions_and_defaults() -> None:
     target = wait["properties"]["target"]
     assert target["default"] == "1m30s"
     assert target["description"] == "target wait (90s, 1m30s, 4h, or seconds)"
-    assert [option["type"] for option in target["anyOf"]] == ["string", "number"]
+    # One schema, not anyOf: editors then show one description and one clear message.
+    assert target["type"] == ["string", "number"]
+    assert target["minimum"] == 0
+    assert target["errorMessage"] == (
+        "expected a duration such as 90s, 1m30s, 4h, 2d or a number of seconds"
+    )
+    assert wait["properties"]["zero_at"]["type"] == ["string", "number", "null"]
+    assert "anyOf" not in wait["properties"]["zero_at"]
     assert wait["properties"]["weight"]["default"] == 1.0
     assert defs["GreetingRule"]["properties"]["late_credit"] == {
         "default": 0.5,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from cs_score import checks
 from cs_score.errors import RuleSetError
 from cs_score.ruleset import load_ruleset
 
@@ -48,6 +49,5 @@ def test_rule_without_kind_still_an_error_when_nothing_is_inherited(tmp_path: Pa
     rules = tmp_path / "rules.yaml"
     rules.write_text("cs_score: 1\nrules:\n  - {id: wait-time, weight: 2}\n")
     assert _problems(rules) == [
-        f"{rules}:3:5: rules[wait-time]: missing `kind` (one of: wait_time, greeting, "
-        "product_quality, resolution, promises, conduct)"
+        f"{rules}:3:5: rules[wait-time]: missing `kind` (one of: {', '.join(checks.KINDS)})"
     ]

@@ -23,8 +23,8 @@ from rich.console import Console
 from rich.progress import Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from cs_score import __version__, formats
-from cs_score.errors import RuleSetError, UsageError, UserError
+from cs_score import __version__, authoring, casetests, formats
+from cs_score.errors import Problem, RuleSetError, UsageError, UserError
 from cs_score.explain import explain
 from cs_score.formats import FormatName, FormatOptions
 from cs_score.formats.explanation import ExplainFormatName, render_json, render_text
@@ -409,6 +409,175 @@ def import_command(
     noun = "record" if counts["records"] == 1 else "records"
     stderr.print(Text(f"imported {counts['records']:,} {noun} ({counts['rejected']:,} rejected)"))
     raise typer.Exit(EXIT_GATE_FAILED if counts["rejected"] else EXIT_PASSED)
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing a standard: rules check, rules schema, test, init
+
+rules_app = typer.Typer(
+    help="Check a rule set, or print the JSON Schema of rules files.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+app.add_typer(rules_app, name="rules")
+
+
+def _print_problems(problems: list[Problem], what: str) -> NoReturn:
+    stderr = _stderr()
+    for found in problems:
+        stderr.print(Text("error: ", style="bold red") + Text(str(found)))
+    count = len(problems)
+    stderr.print(Text(f"{count} problem{'s' if count != 1 else ''} in {what}"))
+    raise typer.Exit(EXIT_ERROR)
+
+
+@rules_app.command("check")
+def rules_check_command(
+    rules: Annotated[
+        str,
+        typer.Argument(
+            help="Rules file, or the name of a bundled rule set.",
+            show_default=False,
+            metavar="RULES",
+        ),
+    ],
+    output_format: Annotated[
+        authoring.CheckFormat,
+        typer.Option("--format", "-f", help="Output format.", case_sensitive=False),
+    ] = authoring.CheckFormat.yaml,
+) -> None:
+    """Validate RULES and everything it extends; print what it resolves to.
+
+    Every problem is reported at once, as FILE:LINE:COL with the nearest valid key or kind
+    (exit 2). A valid rule set is printed after `extends` and defaults, each value with the
+    file and line that set it (exit 0).
+
+    Example: [bold]cs-score rules check rules.yaml[/bold]
+    """
+    try:
+        resolved = authoring.resolve(load_ruleset(rules))
+    except RuleSetError as exc:
+        _print_problems(exc.problems, "the rule set")
+    except UserError as exc:
+        _fail(str(exc))
+    render = (
+        authoring.render_json
+        if output_format is authoring.CheckFormat.json
+        else authoring.render_yaml
+    )
+    sys.stdout.write(render(resolved))
+    _stderr().print(Text(f"{rules} {resolved.summary()}"))
+
+
+@rules_app.command("schema")
+def rules_schema_command() -> None:
+    """Print the JSON Schema (draft 2020-12) of rules files, for editor completion.
+
+    Save it next to your rules and put this first line in a rules file:
+    [bold]# yaml-language-server: $schema=rules.schema.json[/bold]
+
+    Example: [bold]cs-score rules schema > rules.schema.json[/bold]
+    """
+    sys.stdout.write(authoring.render_schema())
+
+
+@app.command("test")
+def test_command(
+    rules: Annotated[
+        str,
+        typer.Argument(
+            help="Rules file, or the name of a bundled rule set.",
+            show_default=False,
+            metavar="RULES",
+        ),
+    ],
+    cases: Annotated[
+        list[str],
+        typer.Argument(
+            help="Cases files: YAML, or JSON Lines (.jsonl); each case has an `expect` block.",
+            show_default=False,
+            metavar="CASES",
+        ),
+    ],
+    output_format: Annotated[
+        casetests.TestFormat,
+        typer.Option("--format", "-f", help="text, or junit for CI.", case_sensitive=False),
+    ] = casetests.TestFormat.text,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write the output to FILE (atomically).")
+    ] = None,
+) -> None:
+    """Run rule-set regression tests: score each case and compare with its `expect` block.
+
+    Exit 0 when every case passes, 1 when any fails, 2 when the rule set or a cases file
+    cannot be used.
+
+    Example: [bold]cs-score test rules.yaml cases.yaml --format junit -o test-report.xml[/bold]
+    """
+    out: _Output | None = None
+    try:
+        ruleset = load_ruleset(rules)
+        files = casetests.load_cases(cases, ruleset)
+        out = _Output(output)
+        run = casetests.run_cases(files, ruleset)
+        if output_format is casetests.TestFormat.junit:
+            out.write([casetests.render_junit(run, ruleset.name)])
+            _stderr().print(Text(run.summary()))
+        elif output is None:
+            console = Console(
+                highlight=False,
+                markup=False,
+                emoji=False,
+                soft_wrap=True,
+                force_terminal=_use_color(sys.stdout),
+                no_color=not _use_color(sys.stdout),
+            )
+            console.print(casetests.render_text(run), end="")
+        else:
+            out.write([casetests.render_text(run).plain])
+    except RuleSetError as exc:
+        if out is not None:
+            out.discard()
+        _print_problems(exc.problems, "the rule set")
+    except casetests.CasesError as exc:
+        if out is not None:
+            out.discard()
+        _print_problems(exc.problems, "the cases")
+    except UserError as exc:
+        if out is not None:
+            out.discard()
+        _fail(str(exc))
+    raise typer.Exit(EXIT_PASSED if not run.failed else EXIT_GATE_FAILED)
+
+
+@app.command("init")
+def init_command(
+    folder: Annotated[
+        Path, typer.Argument(help="Folder to write into (created if needed).", metavar="DIR")
+    ] = Path("."),
+) -> None:
+    """Write a starter rule set, its schema, a sample log and test cases into DIR.
+
+    Writes rules.yaml (commented, extending `default`), rules.schema.json, interactions.jsonl
+    and cases.yaml. Never overwrites a file: if one exists, nothing is written (exit 2).
+
+    Example: [bold]cs-score init my-standard[/bold]
+    """
+    try:
+        planned = authoring.plan_init(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        for path, text in planned:
+            with open(path, "x", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+    except FileExistsError as exc:
+        _fail(f"{exc.filename}: already exists; stopped there")
+    except OSError as exc:
+        _fail(f"{exc.filename or folder}: cannot write ({exc.strerror})")
+    except UserError as exc:
+        _fail(str(exc))
+    stderr = _stderr()
+    for line in authoring.next_steps(folder):
+        stderr.print(Text(line))
 
 
 def _quiet_stdout() -> None:

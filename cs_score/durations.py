@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainSerializer
+from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
@@ -43,9 +43,21 @@ def format_duration(seconds: float) -> str:
     return "".join(parts) or "0s"
 
 
+DURATION_JSON_SCHEMA: dict[str, Any] = {
+    # One schema rather than anyOf: a pattern only applies to text and a minimum only to
+    # numbers, and editors show one description instead of one per alternative.
+    "type": ["string", "number"],
+    "pattern": r"^\s*([0-9]+(\.[0-9]+)? *(ms|s|m|h|d|w) *)+$",
+    "minimum": 0,
+    # Shown by editors (VS Code, yaml-language-server) instead of the pattern.
+    "errorMessage": "expected a duration such as 90s, 1m30s, 4h, 2d or a number of seconds",
+}
+"""How a duration looks in the JSON Schema of rules files: a text like `90s`, or seconds."""
+
 Duration = Annotated[
     float,
     BeforeValidator(parse_duration),
     PlainSerializer(format_duration, return_type=str, when_used="json"),
+    WithJsonSchema(DURATION_JSON_SCHEMA),
 ]
 """A duration in seconds, read from any of the accepted forms."""

@@ -145,9 +145,14 @@ def _is_preset_name(reference: str) -> bool:
 class _Loaded:
     raw: LocDict
     sources: list[str]
+    problems: list[Problem] = field(default_factory=list)
+    """Problems met while following `extends`; the file's own content is still validated."""
 
 
-def _read(reference: str, base_dir: Path | None, chain: list[str], at: Location | None) -> _Loaded:
+def _read(
+    reference: str, base_dir: Path | None, chain: list[tuple[str, str]], at: Location | None
+) -> _Loaded:
+    """Read a rules file and, recursively, what it extends; `chain` holds (key, name) so far."""
     candidate = (base_dir / reference) if base_dir is not None else Path(reference)
     if _is_preset_name(reference) and not candidate.is_file():
         names = preset_names()
@@ -186,8 +191,10 @@ def _read(reference: str, base_dir: Path | None, chain: list[str], at: Location 
             raise RuleSetError([Problem(at, "", f"{name}: cannot read ({exc.strerror})")]) from None
         here = path.parent
     key = str(Path(name).resolve()) if here is not None else name
-    if key in chain:
-        cycle = " → ".join([*chain[chain.index(key) :], key])
+    keys = [k for k, _ in chain]
+    if key in keys:
+        names = [n for _, n in chain[keys.index(key) :]]
+        cycle = " → ".join([*names, name])
         raise RuleSetError([Problem(at, "extends", f"`extends` forms a cycle: {cycle}")])
     raw = load_yaml(text, name)
     if raw is None:
@@ -199,18 +206,20 @@ def _read(reference: str, base_dir: Path | None, chain: list[str], at: Location 
     parent_ref = raw.get("extends")
     if parent_ref is None:
         return _Loaded(raw, [name])
+    own = _copy_dict(raw, (k for k in raw if k != "extends"))
     if not isinstance(parent_ref, str):
-        raise RuleSetError(
-            [
-                Problem(
-                    raw.where("extends"),
-                    "extends",
-                    "expected the name of a bundled rule set or a path to a rules file",
-                )
-            ]
+        problem = Problem(
+            raw.where("extends"),
+            "extends",
+            "expected the name of a bundled rule set or a path to a rules file",
         )
-    parent = _read(parent_ref, here, [*chain, key], raw.where("extends"))
-    return _Loaded(_merge(parent.raw, raw), [*parent.sources, name])
+        return _Loaded(own, [name], [problem])
+    try:
+        parent = _read(parent_ref, here, [*chain, (key, name)], raw.where("extends"))
+    except RuleSetError as exc:
+        # Keep going with this file alone, so its own problems are reported in the same run.
+        return _Loaded(own, [name], exc.problems)
+    return _Loaded(_merge(parent.raw, raw), [*parent.sources, name], parent.problems)
 
 
 def _copy_dict(source: LocDict, keys: Iterator[str] | None = None) -> LocDict:
@@ -624,8 +633,14 @@ def build_phrase_book(packs: dict[str, PhrasePack]) -> PhraseBook:
     return book
 
 
-def _validate(raw: LocDict) -> tuple[RuleSetModel | None, list[RuleBase], list[Problem]]:
-    """Validate the document and each rule on its own, so every problem is found in one run."""
+def _validate(
+    raw: LocDict, partial: bool = False
+) -> tuple[RuleSetModel | None, list[RuleBase], list[Problem]]:
+    """Validate the document and each rule on its own, so every problem is found in one run.
+
+    `partial`: what the file extends could not be read, so a rule without `kind` may refine a
+    rule of that file; such rules are left unchecked rather than reported as missing a kind.
+    """
     problems: list[Problem] = []
     rules_raw = raw.get("rules")
     top = _copy_dict(raw, (k for k in raw if k != "rules"))
@@ -639,6 +654,8 @@ def _validate(raw: LocDict) -> tuple[RuleSetModel | None, list[RuleBase], list[P
         problems.append(Problem(raw.where("rules"), "rules", "expected a list of rules"))
         return None, rules, problems
     for i, rule_raw in enumerate(rules_raw or []):
+        if partial and isinstance(rule_raw, LocDict) and "kind" not in rule_raw:
+            continue
         try:
             rules.append(_rule_adapter.validate_python(rule_raw))
         except ValidationError as exc:
@@ -658,11 +675,16 @@ def load_ruleset(reference: str | None) -> RuleSet:
     """Load a rules file (path) or a bundled preset (name); None means the `default` preset."""
     loaded = _read(reference or "default", None, [], None)
     raw = loaded.raw
-    model, rules, problems = _validate(raw)
+    partial = bool(loaded.problems)
+    model, rules, problems = _validate(raw, partial)
+    problems = [*loaded.problems, *problems]
     book = build_phrase_book(model.phrases if model is not None else {})
-    problems.extend(_pack_problems(rules, raw, book))
-    if model is not None:
-        problems.extend(_semantic_problems(model, raw))
+    if not partial:
+        # Packs, grades and rule ids may come from the file that could not be read: only
+        # check them when the whole chain was read.
+        problems.extend(_pack_problems(rules, raw, book))
+        if model is not None:
+            problems.extend(_semantic_problems(model, raw))
     if problems or model is None:
         problems.sort(key=_position)
         raise RuleSetError(problems)

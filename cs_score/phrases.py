@@ -135,10 +135,21 @@ class PhraseIndex:
             self._hits[key] = tuple(with_prefixes)
         # Phrases may overlap ("what can I do for you people" is a greeting and a personal
         # remark): for each key, the positions of its later words where another phrase can start.
-        first_words = {key.split(" ")[0] for key in own}
+        # Only positions where a phrase can really start are kept: the rest of the key from
+        # there must begin some phrase, or contain one whole.
+        word_prefixes: set[str] = set()
+        for key in own:
+            words = key.split(" ")
+            word_prefixes.update(" ".join(words[:end]) for end in range(1, len(words) + 1))
         self._inner: dict[str, tuple[int, ...]] = {}
         for key in own:
-            starts = tuple(i for i, word in enumerate(key.split(" ")) if i and word in first_words)
+            words = key.split(" ")
+            starts = tuple(
+                i
+                for i in range(1, len(words))
+                if " ".join(words[i:]) in word_prefixes
+                or any(" ".join(words[i:end]) in own for end in range(i + 1, len(words)))
+            )
             if starts:
                 self._inner[key] = starts
         self._pattern = re.compile(r"\b" + _trie_pattern(own) + r"\b") if own else None

@@ -60,10 +60,10 @@ class InteractionResult:
     grade: str | None = None
     passed: bool | None = None
     critical_failure: str | None = None
-    open_rules: dict[str, tuple[Any, list[promises_kind.PromiseState]]] = field(
+    open_rules: dict[str, tuple[tuple[int, ...], list[promises_kind.PromiseState]]] = field(
         default_factory=dict
     )
-    """Rules that wait for the end of the input: rule id → (check, promise states)."""
+    """Rules that wait for the end of the input: rule id → (active overrides, promise states)."""
     fulfills: list[tuple[str, datetime]] = field(default_factory=list)
     latest: datetime | None = None
     events_reordered: bool = False
@@ -113,15 +113,16 @@ def score(
     record = decoded.interaction
     facts = Facts(record, ruleset.phrase_index, as_of)
     results: dict[str, RuleResult] = {}
-    open_rules: dict[str, tuple[Any, list[promises_kind.PromiseState]]] = {}
-    for planned in ruleset.plan(record):
+    open_rules: dict[str, tuple[tuple[int, ...], list[promises_kind.PromiseState]]] = {}
+    active = ruleset.active_overrides(record)
+    for planned in ruleset.plan(record, active):
         rule = planned.rule
         if planned.check is None:
             outcome = Outcome.na(planned.skip_reason or "not applied")
         else:
             outcome = planned.check.score(facts)
             if outcome.status == promises_kind.OPEN:
-                open_rules[rule.id] = (planned.check, outcome.measure)
+                open_rules[rule.id] = (active, outcome.measure)
         results[rule.id] = RuleResult(
             rule.kind,
             outcome.status,
@@ -167,7 +168,8 @@ def settle(
     as_of: datetime | None,
 ) -> None:
     """Judge an open result's promises with what the whole input showed, then finalize it."""
-    for rule_id, (check, states) in result.open_rules.items():
+    for rule_id, (active, states) in result.open_rules.items():
+        check = ruleset.check_for(active, rule_id)
         for state in states:
             at = fulfilled.get(state.id)
             if at is not None:

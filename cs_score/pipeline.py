@@ -11,9 +11,11 @@ stays flat however long the log is.
 from __future__ import annotations
 
 import collections
+import heapq
 import itertools
 import multiprocessing
 import os
+import pickle
 import signal
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -26,6 +28,7 @@ import msgspec
 from cs_score import engine
 from cs_score.engine import InteractionResult
 from cs_score.errors import InputError
+from cs_score.idset import IdSet
 from cs_score.records import (
     MAX_LINE_BYTES,
     Decoded,
@@ -143,38 +146,71 @@ def score_batch(
 
 
 class ResultStore:
-    """Finished results in input order, spooled to a temporary file; settled ones in memory."""
+    """Finished results in input order, spooled to temporary files rather than kept in memory.
+
+    Results finished as they are read go to one spool, in input order; results settled at the
+    end of the input (their promises were open) go to another, also in input order. Reading
+    merges the two by position.
+    """
 
     def __init__(self) -> None:
         self._spool: IO[bytes] = tempfile.TemporaryFile(prefix="cs-score-")  # noqa: SIM115
-        self._held: dict[int, dict[str, Any]] = {}
-        self.count = 0
+        self._settled: IO[bytes] = tempfile.TemporaryFile(prefix="cs-score-")  # noqa: SIM115
+        self._encode = msgspec.json.Encoder().encode
 
     def write_encoded(self, lines: bytes) -> None:
         """Append `seq<TAB>json` lines, as `score_batch` encodes them."""
         self._spool.write(lines)
 
     def add_settled(self, result: InteractionResult) -> None:
-        self._held[result.seq] = result.to_dict()
+        """Add a result settled at the end; call in input order."""
+        self._settled.write(b"%d\t%b\n" % (result.seq, self._encode(result.to_dict())))
+
+    @staticmethod
+    def _lines(spool: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+        spool.flush()
+        spool.seek(0)
+        for line in spool:
+            seq_text, _, body = line.partition(b"\t")
+            yield int(seq_text), body
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        self._spool.flush()
-        self._spool.seek(0)
-        held = sorted(self._held)
-        position = 0
         decode_line = msgspec.json.Decoder(dict[str, Any]).decode
-        for line in self._spool:
-            seq_text, _, body = line.partition(b"\t")
-            seq = int(seq_text)
-            while position < len(held) and held[position] < seq:
-                yield self._held[held[position]]
-                position += 1
+        for _, body in heapq.merge(self._lines(self._spool), self._lines(self._settled)):
             yield decode_line(body)
-        for seq in held[position:]:
-            yield self._held[seq]
 
     def close(self) -> None:
         self._spool.close()
+        self._settled.close()
+
+
+class _HeldResults:
+    """Results waiting for the end of the input, pickled to a temporary file.
+
+    Only their positions stay in memory, so memory grows with the number of interactions whose
+    promises are open, by a few dozen bytes each, not with their evidence.
+    """
+
+    def __init__(self) -> None:
+        self._file: IO[bytes] = tempfile.TemporaryFile(prefix="cs-score-held-")  # noqa: SIM115
+        self._where: dict[int, int] = {}
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    def add(self, result: InteractionResult) -> None:
+        self._file.seek(0, os.SEEK_END)
+        self._where[result.seq] = self._file.tell()
+        pickle.dump(result, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def pop_all(self) -> Iterator[InteractionResult]:
+        """Every held result, in input order, then forget them."""
+        for seq in sorted(self._where):
+            self._file.seek(self._where[seq])
+            result: InteractionResult = pickle.load(self._file)
+            yield result
+        self._where.clear()
+        self._file.close()
 
 
 class Collector:
@@ -185,9 +221,12 @@ class Collector:
         self.options = options
         self.part = ReportPart(ruleset, options.group_by)
         self.store = ResultStore() if options.keep_results else None
-        self._ids: set[str] = set()
-        self._held: dict[int, InteractionResult] = {}
+        self._ids = IdSet()
+        self._held = _HeldResults()
         self._open: dict[str, int] = {}
+        self.watch: set[int] = set()
+        """Positions of results whose settled form is wanted after `close` (see `settled`)."""
+        self.settled: dict[int, InteractionResult] = {}
         self._fulfilled: dict[str, datetime] = {}
         self.fulfils_unmatched = 0
 
@@ -251,7 +290,7 @@ class Collector:
         return True
 
     def _hold(self, result: InteractionResult) -> None:
-        self._held[result.seq] = result
+        self._held.add(result)
         for promise_id in result.promise_ids():
             self._open[promise_id] = result.seq
 
@@ -267,8 +306,9 @@ class Collector:
     def close(self) -> datetime | None:
         """Settle the held results against the as-of time; returns the as-of time used."""
         as_of = self.options.as_of or self.part.latest
-        for seq in sorted(self._held):
-            result = self._held.pop(seq)
+        for result in self._held.pop_all():
+            if result.seq in self.watch:
+                self.settled[result.seq] = result
             engine.settle(result, self.ruleset, self._fulfilled, as_of)
             self.part.add(result)
             if self.store is not None:
@@ -413,5 +453,9 @@ def find_interaction(
                 if not target.is_open:
                     rejected = len(collector.part.rejections)
                     return Found(target, read, rejected, as_of, read_all=False)
+    if target is not None:
+        collector.watch.add(target.seq)
     used_as_of = collector.close()
+    if target is not None:
+        target = collector.settled.get(target.seq, target)
     return Found(target, read, len(collector.part.rejections), used_as_of, read_all=True)

@@ -513,14 +513,22 @@ class RuleSet:
             cached = self._plans[active] = (planned, conditional)
         return cached
 
-    def plan(self, record: Any) -> list[PlannedRule]:
-        """The rules as they apply to one interaction, overrides and conditions included."""
+    def active_overrides(self, record: Any) -> tuple[int, ...]:
+        """Indexes of the overrides whose `when` holds for an interaction."""
         overrides = self.model.overrides
-        active = (
-            tuple(i for i, override in enumerate(overrides) if override.when.holds(record))
-            if overrides
-            else ()
-        )
+        if not overrides:
+            return ()
+        return tuple(i for i, override in enumerate(overrides) if override.when.holds(record))
+
+    def check_for(self, active: tuple[int, ...], rule_id: str) -> Any:
+        """The check of one rule under a set of active overrides."""
+        planned, _ = self._planned(active)
+        return next(p.check for p in planned if p.rule.id == rule_id)
+
+    def plan(self, record: Any, active: tuple[int, ...] | None = None) -> list[PlannedRule]:
+        """The rules as they apply to one interaction, overrides and conditions included."""
+        if active is None:
+            active = self.active_overrides(record)
         planned, conditional = self._planned(active)
         if not conditional:
             return planned

@@ -22,7 +22,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from cs_score import checks
-from cs_score.checks.base import Compiled, Condition, RuleBase
+from cs_score.calendars import Calendar, CalendarSpec, build_calendars
+from cs_score.checks.base import Compiled, Condition, RuleBase, inline_key
 from cs_score.errors import Location, Problem, RuleSetError
 from cs_score.phrases import PhraseBook, PhraseIndex, bundled_packs
 from cs_score.yamlsource import LocDict, LocList, load_yaml
@@ -96,6 +97,10 @@ class RuleSetModel(BaseModel):
     gate: Gate = Field(default_factory=Gate)
     phrases: dict[str, PhrasePack] = Field(
         default_factory=dict, description="named phrase packs to add to or define"
+    )
+    calendars: dict[str, CalendarSpec] = Field(
+        default_factory=dict,
+        description="named business hours (weekly hours, closed dates) for `calendar:` on rules",
     )
     rules: list[AnyRule] = Field(default_factory=list)
     overrides: list[Override] = Field(default_factory=list)
@@ -235,7 +240,9 @@ def _merge(parent: LocDict, child: LocDict) -> LocDict:
             combined.extend([*old, *value])
             combined.item_locs = [*old.item_locs, *value.item_locs]
             merged[key] = combined
-        elif key == "gate" and isinstance(old, LocDict) and isinstance(value, LocDict):
+        elif (
+            key in ("gate", "calendars") and isinstance(old, LocDict) and isinstance(value, LocDict)
+        ):
             merged[key] = _overlay(old, value)
         elif key == "phrases" and isinstance(old, LocDict) and isinstance(value, LocDict):
             merged[key] = _merge_packs(old, value)
@@ -452,6 +459,9 @@ class RuleSet:
     phrases: PhraseBook
     zone: tzinfo
     raw: LocDict | None = None
+    calendars: dict[str, Calendar] = field(default_factory=dict)
+    inline_packs: dict[tuple[str, str], str] = field(default_factory=dict)
+    """Packs made of rules' inline phrases: `inline_key(rule id, phrases)` → pack name."""
     phrase_index: PhraseIndex = field(init=False, repr=False)
     _plans: dict[tuple[int, ...], tuple[list[PlannedRule], bool]] = field(
         default_factory=dict, repr=False
@@ -482,7 +492,7 @@ class RuleSet:
         """The plan for a set of active overrides (built once), and whether any rule has `when`."""
         cached = self._plans.get(active)
         if cached is None:
-            compiled = Compiled(self.phrases)
+            compiled = Compiled(self.phrases, self.calendars, self.inline_packs)
             planned = []
             for rule in self.model.rules:
                 disabled_by = None
@@ -537,8 +547,48 @@ def _patched(rule: RuleBase, patch: dict[str, Any]) -> RuleBase:
     return _rule_adapter.validate_python(data)
 
 
-def _pack_problems(rules: list[RuleBase], raw: LocDict, book: PhraseBook) -> list[Problem]:
-    """Rule ids used twice, and phrase packs that do not exist."""
+def _reference_problems(
+    rule: RuleBase,
+    book: PhraseBook,
+    calendars: dict[str, CalendarSpec],
+    node: Any,
+    fallback: Location | None,
+    path: str,
+) -> list[Problem]:
+    """Phrase packs and calendars a rule names that do not exist (`node`: its raw mapping)."""
+    problems: list[Problem] = []
+
+    def where(key: str) -> Location | None:
+        return node.where(key) if isinstance(node, LocDict) and key in node else fallback
+
+    for pack in rule.packs_used():
+        if pack not in book:
+            close = difflib.get_close_matches(pack, list(book), n=1)
+            hint = f"; did you mean `{close[0]}`?" if close else ""
+            key = next(
+                (k for k in ("phrases", "request_phrases", "step_phrases") if k in (node or {})),
+                "phrases",
+            )
+            problems.append(Problem(where(key), path, f"unknown phrase pack `{pack}`{hint}"))
+    for name in rule.calendars_used():
+        if name not in calendars:
+            close = difflib.get_close_matches(name, list(calendars), n=1)
+            if close:
+                hint = f"; did you mean `{close[0]}`?"
+            elif calendars:
+                hint = f" (calendars: {', '.join(calendars)})"
+            else:
+                hint = " (define it under the top-level key `calendars`)"
+            problems.append(
+                Problem(where("calendar"), f"{path}.calendar", f"unknown calendar `{name}`{hint}")
+            )
+    return problems
+
+
+def _pack_problems(
+    rules: list[RuleBase], raw: LocDict, book: PhraseBook, calendars: dict[str, CalendarSpec]
+) -> list[Problem]:
+    """Rule ids used twice, and phrase packs or calendars that do not exist."""
     problems: list[Problem] = []
     rules_raw = raw.get("rules")
     raw_by_id: dict[str, LocDict] = {}
@@ -549,8 +599,8 @@ def _pack_problems(rules: list[RuleBase], raw: LocDict, book: PhraseBook) -> lis
     seen: dict[str, int] = {}
     for i, rule in enumerate(rules):
         rule_raw = raw_by_id.get(rule.id)
-        where = rule_raw.where("phrases") if rule_raw is not None else None
         if rule.id in seen:
+            where = rule_raw.where("id") if rule_raw is not None else None
             problems.append(
                 Problem(
                     where,
@@ -559,17 +609,14 @@ def _pack_problems(rules: list[RuleBase], raw: LocDict, book: PhraseBook) -> lis
                 )
             )
         seen.setdefault(rule.id, i)
-        for pack in rule.packs_used():
-            if pack not in book:
-                close = difflib.get_close_matches(pack, list(book), n=1)
-                hint = f"; did you mean `{close[0]}`?" if close else ""
-                problems.append(
-                    Problem(where, f"rules[{rule.id}]", f"unknown phrase pack `{pack}`{hint}")
-                )
+        fallback = rule_raw.loc if rule_raw is not None else None
+        problems.extend(
+            _reference_problems(rule, book, calendars, rule_raw, fallback, f"rules[{rule.id}]")
+        )
     return problems
 
 
-def _semantic_problems(model: RuleSetModel, raw: LocDict) -> list[Problem]:
+def _semantic_problems(model: RuleSetModel, raw: LocDict, book: PhraseBook) -> list[Problem]:
     """Problems that need the whole rule set: the gate's grade and the overrides' rule keys."""
     problems: list[Problem] = []
     gate = model.gate
@@ -600,14 +647,18 @@ def _semantic_problems(model: RuleSetModel, raw: LocDict) -> list[Problem]:
             if "id" in patch or "kind" in patch:
                 problems.append(Problem(where, path, "an override cannot change `id` or `kind`"))
                 continue
+            patch_raw = rules_node.get(rule_id) if isinstance(rules_node, LocDict) else None
             try:
-                _patched(by_id[rule_id], patch)
+                patched = _patched(by_id[rule_id], patch)
             except ValidationError as exc:
-                patch_raw = rules_node.get(rule_id) if isinstance(rules_node, LocDict) else None
                 for error in exc.errors():
                     sub = _describe(error, patch_raw)
                     sub_path = f"{path}.{sub.path}" if sub.path else path
                     problems.append(Problem(sub.location or where, sub_path, sub.message))
+                continue
+            problems.extend(
+                _reference_problems(patched, book, model.calendars, patch_raw, where, path)
+            )
     return problems
 
 
@@ -622,6 +673,40 @@ def build_phrase_book(packs: dict[str, PhrasePack]) -> PhraseBook:
             for lang, items in languages.items():
                 book[name].setdefault(lang, []).extend(items)
     return book
+
+
+def _add_inline_packs(
+    model: RuleSetModel | None, rules: list[RuleBase], book: PhraseBook
+) -> dict[tuple[str, str], str]:
+    """Make each rule's inline phrases a pack of the book (`rule:ID`), so one scan finds them.
+
+    An override that gives a rule other inline phrases adds a pack of its own
+    (`rule:ID/override N`).
+    """
+    inline: dict[tuple[str, str], str] = {}
+
+    def add(rule: RuleBase, name: str) -> None:
+        phrases = rule.inline_phrases()
+        if phrases is None:
+            return
+        key = inline_key(rule.id, phrases)
+        if key not in inline:
+            book[name] = {lang: list(items) for lang, items in phrases.items()}
+            inline[key] = name
+
+    for rule in rules:
+        add(rule, f"rule:{rule.id}")
+    if model is not None:
+        by_id = {rule.id: rule for rule in rules}
+        for number, override in enumerate(model.overrides, start=1):
+            for rule_id, patch in override.rules.items():
+                if rule_id in by_id and "phrases" in patch and "kind" not in patch:
+                    try:
+                        patched = _patched(by_id[rule_id], patch)
+                    except ValidationError:
+                        continue  # reported with its position by _semantic_problems
+                    add(patched, f"rule:{rule_id}/override {number}")
+    return inline
 
 
 def _validate(raw: LocDict) -> tuple[RuleSetModel | None, list[RuleBase], list[Problem]]:
@@ -660,13 +745,24 @@ def load_ruleset(reference: str | None) -> RuleSet:
     raw = loaded.raw
     model, rules, problems = _validate(raw)
     book = build_phrase_book(model.phrases if model is not None else {})
-    problems.extend(_pack_problems(rules, raw, book))
+    inline = _add_inline_packs(model, rules, book)
+    calendar_specs = model.calendars if model is not None else {}
+    problems.extend(_pack_problems(rules, raw, book, calendar_specs))
     if model is not None:
-        problems.extend(_semantic_problems(model, raw))
+        problems.extend(_semantic_problems(model, raw, book))
     if problems or model is None:
         problems.sort(key=_position)
         raise RuleSetError(problems)
     model = model.model_copy(update={"extends": None})
-    ruleset = RuleSet(model, loaded.sources, book, ZoneInfo(model.timezone), raw)
+    zone = ZoneInfo(model.timezone)
+    ruleset = RuleSet(
+        model,
+        loaded.sources,
+        book,
+        zone,
+        raw,
+        calendars=build_calendars(model.calendars, zone),
+        inline_packs=inline,
+    )
     ruleset.warm()
     return ruleset

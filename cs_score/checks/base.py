@@ -15,9 +15,7 @@ from cs_score.phrases import (
     PhraseBook,
     PhraseHit,
     PhraseIndex,
-    PhraseMatcher,
     normalize,
-    pack_phrases,
 )
 from cs_score.records import Event, Interaction
 
@@ -230,9 +228,6 @@ class Compiled:
     calendars: Mapping[str, Calendar] = field(default_factory=dict)
     inline: Mapping[tuple[str, str], str] = field(default_factory=dict)
     """`inline_key(rule id, phrases)` → the name of the pack made of a rule's inline phrases."""
-
-    def matcher(self, packs: list[str]) -> PhraseMatcher:
-        return PhraseMatcher(pack_phrases(self.phrases, packs))
 
     def inline_pack(self, rule: RuleBase) -> str:
         """The phrase book's name for the pack of a rule's inline phrases."""

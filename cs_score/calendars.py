@@ -187,7 +187,7 @@ class CalendarSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    description: str | None = None
+    description: str | None = Field(None, description="what the calendar is, for people")
     timezone: str | None = Field(
         None, description="zone the hours are read in (default: the rule set's timezone)"
     )

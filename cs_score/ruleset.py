@@ -74,7 +74,7 @@ class Override(BaseModel):
     rules: dict[str, dict[str, Any]] = Field(
         description="rule id → keys to change, e.g. {conduct: {enabled: false}}"
     )
-    description: str | None = None
+    description: str | None = Field(None, description="why the exception exists")
 
 
 class RuleSetModel(BaseModel):
@@ -84,7 +84,7 @@ class RuleSetModel(BaseModel):
 
     cs_score: Literal[1] = Field(1, description="format version of the rules file")
     name: str = Field("unnamed rule set", description="shown in reports")
-    description: str | None = None
+    description: str | None = Field(None, description="what the standard is, in a sentence or two")
     extends: str | None = Field(
         None, description="a bundled rule set (default, …) or a path relative to this file"
     )
@@ -94,7 +94,7 @@ class RuleSetModel(BaseModel):
         description="grade → lowest score that earns it; below the lowest: F",
     )
     pass_score: float = Field(70.0, ge=0, le=100, description="score an interaction needs to pass")
-    gate: Gate = Field(default_factory=Gate)
+    gate: Gate = Field(default_factory=Gate, description="what the whole run must meet (below)")
     phrases: dict[str, PhrasePack] = Field(
         default_factory=dict, description="named phrase packs to add to or define"
     )
@@ -102,8 +102,13 @@ class RuleSetModel(BaseModel):
         default_factory=dict,
         description="named business hours (weekly hours, closed dates) for `calendar:` on rules",
     )
-    rules: list[AnyRule] = Field(default_factory=list)
-    overrides: list[Override] = Field(default_factory=list)
+    rules: list[AnyRule] = Field(
+        default_factory=list,
+        description="the rules: keys every rule has, and the keys of its kind (below)",
+    )
+    overrides: list[Override] = Field(
+        default_factory=list, description="exceptions: change rules where a condition holds"
+    )
 
     @field_validator("timezone")
     @classmethod

@@ -31,8 +31,8 @@ class Condition(BaseModel):
 
     channel: StrOrList | None = Field(None, description="channel, or a list of channels")
     tags: StrOrList | None = Field(None, description="holds when the record has any of these tags")
-    team: StrOrList | None = None
-    agent: StrOrList | None = None
+    team: StrOrList | None = Field(None, description="team, or a list of teams")
+    agent: StrOrList | None = Field(None, description="agent, or a list of agents")
     attributes: dict[str, Any] | None = Field(
         None, description="attribute values; a list value means any of"
     )
@@ -72,7 +72,7 @@ class RuleBase(BaseModel):
     critical: bool = Field(False, description="a failure makes the interaction score 0")
     enabled: bool = Field(True, description="false switches the rule off")
     when: Condition | None = Field(None, description="apply the rule only where this holds")
-    description: str | None = None
+    description: str | None = Field(None, description="what the rule checks, for people")
 
     phrase_packs: ClassVar[tuple[str, ...]] = ()
     """Names of the phrase packs this kind reads by default (for validation)."""

@@ -12,7 +12,7 @@ bad service).
 
 Parameters (defaults):
   request_phrases (escalation_request)   pack name(s) of customer requests
-  escalated_by:
+  escalated_by (any of the three below)  what shows the request was granted:
     status ([escalated])                 `resolution.status` values that mean escalated
     actions ([escalate])                 action names that mean escalated
     agent_joins (false)                  a human agent answering after the request counts

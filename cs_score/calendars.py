@@ -47,7 +47,7 @@ import bisect
 import difflib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -69,6 +69,8 @@ _GROUPS = {
 }
 DAY = 86_400
 EXACT_DAYS = 400
+DAYS_REMEMBERED = 4096
+"""Local days whose open intervals a calendar keeps, as instants, before starting afresh."""
 """Spans of more local days than this count whole weeks in the middle arithmetically."""
 
 _SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
@@ -254,6 +256,9 @@ class Calendar:
     week: tuple[tuple[tuple[int, int], ...], ...]
     closed: tuple[tuple[int, int], ...]
     """Closed date ranges as inclusive (first, last) proleptic ordinals, sorted and merged."""
+    _days: dict[int, tuple[tuple[float, float], ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def from_spec(cls, name: str, spec: CalendarSpec, zone: tzinfo) -> Calendar:
@@ -286,7 +291,8 @@ class Calendar:
         """Open time between two instants (any offsets), in seconds; 0 if `end` ≤ `start`."""
         if end <= start:
             return 0.0
-        start, end = _within_range(start), _within_range(end)
+        if not (start.year > 1 and end.year < 9999):
+            start, end = _within_range(start), _within_range(end)
         a, b = start.timestamp(), end.timestamp()
         first = start.astimezone(self.zone).date()
         last = end.astimezone(self.zone).date()
@@ -305,16 +311,29 @@ class Calendar:
         """Open seconds within [a, b] on the local days `first`..`last`, clock changes included."""
         total = 0.0
         for ordinal in range(first.toordinal(), last.toordinal() + 1):
-            day = date.fromordinal(ordinal)
-            intervals = self.week[day.weekday()]
-            if not intervals or self.is_closed(day):
-                continue
-            for start, end in intervals:
-                s = max(a, self._instant(day, start))
-                e = min(b, self._instant(day, end))
+            for start, end in self._open_on(ordinal):
+                s = start if start > a else a
+                e = end if end < b else b
                 if e > s:
                     total += e - s
         return total
+
+    def _open_on(self, ordinal: int) -> tuple[tuple[float, float], ...]:
+        """The open intervals of one local day, as instants; remembered, as logs revisit days."""
+        found = self._days.get(ordinal)
+        if found is None:
+            day = date.fromordinal(ordinal)
+            intervals = self.week[day.weekday()]
+            if not intervals or self.is_closed(day):
+                found = ()
+            else:
+                found = tuple(
+                    (self._instant(day, start), self._instant(day, end)) for start, end in intervals
+                )
+            if len(self._days) >= DAYS_REMEMBERED:
+                self._days.clear()
+            self._days[ordinal] = found
+        return found
 
     def _weeks(self, first: date, stop: date) -> float:
         """Open wall-clock seconds of the whole weeks from `first` (a Monday) up to `stop`."""

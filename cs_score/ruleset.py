@@ -638,12 +638,20 @@ def _semantic_problems(model: RuleSetModel, raw: LocDict, book: PhraseBook) -> l
         )
     overrides_raw = raw.get("overrides")
     by_id = {rule.id: rule for rule in model.rules}
+    rules_raw = raw.get("rules")
+    invalid = {
+        item.get("id")
+        for item in (rules_raw if isinstance(rules_raw, list) else [])
+        if isinstance(item, dict) and item.get("id") not in by_id
+    }
     for i, override in enumerate(model.overrides):
         o_raw = overrides_raw[i] if isinstance(overrides_raw, LocList) else None
         rules_node = o_raw.get("rules") if isinstance(o_raw, LocDict) else None
         for rule_id, patch in override.rules.items():
             where = rules_node.where(rule_id) if isinstance(rules_node, LocDict) else None
             path = f"overrides[{i}].rules.{rule_id}"
+            if rule_id in invalid:
+                continue  # the rule itself is invalid; its problems are reported already
             if rule_id not in by_id:
                 close = difflib.get_close_matches(rule_id, list(by_id), n=1)
                 hint = f"; did you mean `{close[0]}`?" if close else ""

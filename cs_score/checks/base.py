@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from cs_score.calendars import Calendar
 from cs_score.phrases import (
@@ -59,6 +59,21 @@ class Condition(BaseModel):
 
 def _one_of(value: str | None, expected: StrOrList) -> bool:
     return value == expected if isinstance(expected, str) else value in expected
+
+
+def one_or_more(*allowed: str) -> BeforeValidator:
+    """A validator for "one of these names, or a list of them", with one clear message."""
+
+    def check(value: Any) -> Any:
+        items = value if isinstance(value, list) else [value]
+        wrong = [item for item in items if item not in allowed]
+        if wrong or not items:
+            names = ", ".join(allowed)
+            got = f", got {wrong[0]!r}" if wrong else ", got an empty list"
+            raise ValueError(f"expected one of {names}, or a list of them{got}")
+        return value
+
+    return BeforeValidator(check)
 
 
 class RuleBase(BaseModel):

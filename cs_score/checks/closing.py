@@ -25,11 +25,11 @@ Failing example: agent's last messages "Your refund is on its way." and "Bye." â
 from __future__ import annotations
 
 import heapq
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from cs_score.checks.base import Compiled, Facts, Outcome, RuleBase
+from cs_score.checks.base import Compiled, Facts, Outcome, RuleBase, one_or_more
 from cs_score.checks.base import Stats as BaseStats
 
 Closer = Literal["agent", "bot"]
@@ -41,7 +41,9 @@ class Rule(RuleBase):
     last_messages: int = Field(
         2, ge=1, description="the closing must be in the agent's last N messages"
     )
-    speaker: Closer | list[Closer] = Field("agent", description="whose messages close")
+    speaker: Annotated[Closer | list[Closer], one_or_more("agent", "bot")] = Field(
+        "agent", description="whose messages close: agent, bot, or a list"
+    )
 
     def packs_used(self) -> list[str]:
         return [self.phrases] if isinstance(self.phrases, str) else list(self.phrases)

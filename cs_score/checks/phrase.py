@@ -29,11 +29,11 @@ from __future__ import annotations
 
 import heapq
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 
-from cs_score.checks.base import Compiled, Facts, Outcome, RuleBase
+from cs_score.checks.base import Compiled, Facts, Outcome, RuleBase, one_or_more
 from cs_score.checks.base import Stats as BaseStats
 
 MAX_QUOTES = 5
@@ -50,7 +50,9 @@ class Rule(RuleBase):
     mode: Literal["required", "forbidden"] = Field(
         "required", description="the phrase must be said (required) or never (forbidden)"
     )
-    speaker: Speaker | list[Speaker] = Field("agent", description="whose messages are read")
+    speaker: Annotated[
+        Speaker | list[Speaker], one_or_more("agent", "customer", "bot", "system", "any")
+    ] = Field("agent", description="whose messages are read: a speaker, or a list")
     window: str = Field("all", description="all, first:N or last:N of the speaker's messages")
 
     @field_validator("window")

@@ -180,7 +180,8 @@ def _closed_text(value: Any) -> str:
 
 
 DayKey = Annotated[str, BeforeValidator(_day_key)]
-Spans = Annotated[list[str], BeforeValidator(_spans)]
+Spans = Annotated[str | list[str], BeforeValidator(_spans)]
+"""One span or a list of them as written; validated into a list (`closed` drops out)."""
 ClosedDates = Annotated[str, BeforeValidator(_closed_text)]
 
 
@@ -209,7 +210,7 @@ class CalendarSpec(BaseModel):
 
     @field_validator("hours")
     @classmethod
-    def _each_day_once(cls, hours: dict[str, list[str]]) -> dict[str, list[str]]:
+    def _each_day_once(cls, hours: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
         seen: dict[int, str] = {}
         for key in hours:
             for day in parse_days(key):
@@ -265,7 +266,7 @@ class Calendar:
         days: list[list[tuple[int, int]]] = [[] for _ in range(7)]
         for key, spans in spec.hours.items():
             for day in parse_days(key):
-                for text in spans:
+                for text in [spans] if isinstance(spans, str) else spans:
                     start, end = parse_span(text)
                     days[day].append((start, min(end, DAY)))
                     if end > DAY:

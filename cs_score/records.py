@@ -16,7 +16,7 @@ import sys
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from itertools import pairwise
 from typing import Annotated, Any, BinaryIO, Literal
 
@@ -134,9 +134,21 @@ _decoder = msgspec.json.Decoder(Interaction)
 
 
 def _with_zone(value: datetime | None, zone: tzinfo) -> datetime | None:
+    """A naive time read in `zone`, given the fixed offset it has there.
+
+    A fixed offset rather than the zone itself: Python subtracts two times that share a
+    `tzinfo` object by their wall clocks, which is an hour off across a clock change.
+    """
     if value is None or value.tzinfo is not None:
         return value
-    return value.replace(tzinfo=zone)
+    offset = value.replace(tzinfo=zone).utcoffset() or timedelta(0)
+    fixed = _FIXED.get(offset)
+    if fixed is None:
+        fixed = _FIXED[offset] = timezone(offset)
+    return value.replace(tzinfo=fixed)
+
+
+_FIXED: dict[timedelta, timezone] = {}
 
 
 def _problem(exc: msgspec.ValidationError) -> str:

@@ -22,7 +22,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from cs_score import checks
-from cs_score.checks.base import Compiled, Condition, RuleBase
+from cs_score.calendars import Calendar, CalendarSpec, build_calendars
+from cs_score.checks.base import Compiled, Condition, RuleBase, inline_key
 from cs_score.errors import Location, Problem, RuleSetError
 from cs_score.phrases import PhraseBook, PhraseIndex, bundled_packs
 from cs_score.yamlsource import LocDict, LocList, load_yaml
@@ -73,7 +74,7 @@ class Override(BaseModel):
     rules: dict[str, dict[str, Any]] = Field(
         description="rule id → keys to change, e.g. {conduct: {enabled: false}}"
     )
-    description: str | None = None
+    description: str | None = Field(None, description="why the exception exists")
 
 
 class RuleSetModel(BaseModel):
@@ -83,7 +84,7 @@ class RuleSetModel(BaseModel):
 
     cs_score: Literal[1] = Field(1, description="format version of the rules file")
     name: str = Field("unnamed rule set", description="shown in reports")
-    description: str | None = None
+    description: str | None = Field(None, description="what the standard is, in a sentence or two")
     extends: str | None = Field(
         None, description="a bundled rule set (default, …) or a path relative to this file"
     )
@@ -93,12 +94,21 @@ class RuleSetModel(BaseModel):
         description="grade → lowest score that earns it; below the lowest: F",
     )
     pass_score: float = Field(70.0, ge=0, le=100, description="score an interaction needs to pass")
-    gate: Gate = Field(default_factory=Gate)
+    gate: Gate = Field(default_factory=Gate, description="what the whole run must meet (below)")
     phrases: dict[str, PhrasePack] = Field(
         default_factory=dict, description="named phrase packs to add to or define"
     )
-    rules: list[AnyRule] = Field(default_factory=list)
-    overrides: list[Override] = Field(default_factory=list)
+    calendars: dict[str, CalendarSpec] = Field(
+        default_factory=dict,
+        description="named business hours (weekly hours, closed dates) for `calendar:` on rules",
+    )
+    rules: list[AnyRule] = Field(
+        default_factory=list,
+        description="the rules: keys every rule has, and the keys of its kind (below)",
+    )
+    overrides: list[Override] = Field(
+        default_factory=list, description="exceptions: change rules where a condition holds"
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -244,7 +254,9 @@ def _merge(parent: LocDict, child: LocDict) -> LocDict:
             combined.extend([*old, *value])
             combined.item_locs = [*old.item_locs, *value.item_locs]
             merged[key] = combined
-        elif key == "gate" and isinstance(old, LocDict) and isinstance(value, LocDict):
+        elif (
+            key in ("gate", "calendars") and isinstance(old, LocDict) and isinstance(value, LocDict)
+        ):
             merged[key] = _overlay(old, value)
         elif key == "phrases" and isinstance(old, LocDict) and isinstance(value, LocDict):
             merged[key] = _merge_packs(old, value)
@@ -461,6 +473,9 @@ class RuleSet:
     phrases: PhraseBook
     zone: tzinfo
     raw: LocDict | None = None
+    calendars: dict[str, Calendar] = field(default_factory=dict)
+    inline_packs: dict[tuple[str, str], str] = field(default_factory=dict)
+    """Packs made of rules' inline phrases: `inline_key(rule id, phrases)` → pack name."""
     phrase_index: PhraseIndex = field(init=False, repr=False)
     _plans: dict[tuple[int, ...], tuple[list[PlannedRule], bool]] = field(
         default_factory=dict, repr=False
@@ -491,7 +506,7 @@ class RuleSet:
         """The plan for a set of active overrides (built once), and whether any rule has `when`."""
         cached = self._plans.get(active)
         if cached is None:
-            compiled = Compiled(self.phrases)
+            compiled = Compiled(self.phrases, self.calendars, self.inline_packs)
             planned = []
             for rule in self.model.rules:
                 disabled_by = None
@@ -554,8 +569,48 @@ def _patched(rule: RuleBase, patch: dict[str, Any]) -> RuleBase:
     return _rule_adapter.validate_python(data)
 
 
-def _pack_problems(rules: list[RuleBase], raw: LocDict, book: PhraseBook) -> list[Problem]:
-    """Rule ids used twice, and phrase packs that do not exist."""
+def _reference_problems(
+    rule: RuleBase,
+    book: PhraseBook,
+    calendars: dict[str, CalendarSpec],
+    node: Any,
+    fallback: Location | None,
+    path: str,
+) -> list[Problem]:
+    """Phrase packs and calendars a rule names that do not exist (`node`: its raw mapping)."""
+    problems: list[Problem] = []
+
+    def where(key: str) -> Location | None:
+        return node.where(key) if isinstance(node, LocDict) and key in node else fallback
+
+    for pack in rule.packs_used():
+        if pack not in book:
+            close = difflib.get_close_matches(pack, list(book), n=1)
+            hint = f"; did you mean `{close[0]}`?" if close else ""
+            key = next(
+                (k for k in ("phrases", "request_phrases", "step_phrases") if k in (node or {})),
+                "phrases",
+            )
+            problems.append(Problem(where(key), path, f"unknown phrase pack `{pack}`{hint}"))
+    for name in rule.calendars_used():
+        if name not in calendars:
+            close = difflib.get_close_matches(name, list(calendars), n=1)
+            if close:
+                hint = f"; did you mean `{close[0]}`?"
+            elif calendars:
+                hint = f" (calendars: {', '.join(calendars)})"
+            else:
+                hint = " (define it under the top-level key `calendars`)"
+            problems.append(
+                Problem(where("calendar"), f"{path}.calendar", f"unknown calendar `{name}`{hint}")
+            )
+    return problems
+
+
+def _pack_problems(
+    rules: list[RuleBase], raw: LocDict, book: PhraseBook, calendars: dict[str, CalendarSpec]
+) -> list[Problem]:
+    """Rule ids used twice, and phrase packs or calendars that do not exist."""
     problems: list[Problem] = []
     rules_raw = raw.get("rules")
     raw_by_id: dict[str, LocDict] = {}
@@ -566,8 +621,8 @@ def _pack_problems(rules: list[RuleBase], raw: LocDict, book: PhraseBook) -> lis
     seen: dict[str, int] = {}
     for i, rule in enumerate(rules):
         rule_raw = raw_by_id.get(rule.id)
-        where = rule_raw.where("phrases") if rule_raw is not None else None
         if rule.id in seen:
+            where = rule_raw.where("id") if rule_raw is not None else None
             problems.append(
                 Problem(
                     where,
@@ -576,17 +631,14 @@ def _pack_problems(rules: list[RuleBase], raw: LocDict, book: PhraseBook) -> lis
                 )
             )
         seen.setdefault(rule.id, i)
-        for pack in rule.packs_used():
-            if pack not in book:
-                close = difflib.get_close_matches(pack, list(book), n=1)
-                hint = f"; did you mean `{close[0]}`?" if close else ""
-                problems.append(
-                    Problem(where, f"rules[{rule.id}]", f"unknown phrase pack `{pack}`{hint}")
-                )
+        fallback = rule_raw.loc if rule_raw is not None else None
+        problems.extend(
+            _reference_problems(rule, book, calendars, rule_raw, fallback, f"rules[{rule.id}]")
+        )
     return problems
 
 
-def _semantic_problems(model: RuleSetModel, raw: LocDict) -> list[Problem]:
+def _semantic_problems(model: RuleSetModel, raw: LocDict, book: PhraseBook) -> list[Problem]:
     """Problems that need the whole rule set: the gate's grade and the overrides' rule keys."""
     problems: list[Problem] = []
     gate = model.gate
@@ -603,12 +655,20 @@ def _semantic_problems(model: RuleSetModel, raw: LocDict) -> list[Problem]:
         )
     overrides_raw = raw.get("overrides")
     by_id = {rule.id: rule for rule in model.rules}
+    rules_raw = raw.get("rules")
+    invalid = {
+        item.get("id")
+        for item in (rules_raw if isinstance(rules_raw, list) else [])
+        if isinstance(item, dict) and item.get("id") not in by_id
+    }
     for i, override in enumerate(model.overrides):
         o_raw = overrides_raw[i] if isinstance(overrides_raw, LocList) else None
         rules_node = o_raw.get("rules") if isinstance(o_raw, LocDict) else None
         for rule_id, patch in override.rules.items():
             where = rules_node.where(rule_id) if isinstance(rules_node, LocDict) else None
             path = f"overrides[{i}].rules.{rule_id}"
+            if rule_id in invalid:
+                continue  # the rule itself is invalid; its problems are reported already
             if rule_id not in by_id:
                 close = difflib.get_close_matches(rule_id, list(by_id), n=1)
                 hint = f"; did you mean `{close[0]}`?" if close else ""
@@ -617,14 +677,18 @@ def _semantic_problems(model: RuleSetModel, raw: LocDict) -> list[Problem]:
             if "id" in patch or "kind" in patch:
                 problems.append(Problem(where, path, "an override cannot change `id` or `kind`"))
                 continue
+            patch_raw = rules_node.get(rule_id) if isinstance(rules_node, LocDict) else None
             try:
-                _patched(by_id[rule_id], patch)
+                patched = _patched(by_id[rule_id], patch)
             except ValidationError as exc:
-                patch_raw = rules_node.get(rule_id) if isinstance(rules_node, LocDict) else None
                 for error in exc.errors():
                     sub = _describe(error, patch_raw)
                     sub_path = f"{path}.{sub.path}" if sub.path else path
                     problems.append(Problem(sub.location or where, sub_path, sub.message))
+                continue
+            problems.extend(
+                _reference_problems(patched, book, model.calendars, patch_raw, where, path)
+            )
     return problems
 
 
@@ -639,6 +703,40 @@ def build_phrase_book(packs: dict[str, PhrasePack]) -> PhraseBook:
             for lang, items in languages.items():
                 book[name].setdefault(lang, []).extend(items)
     return book
+
+
+def _add_inline_packs(
+    model: RuleSetModel | None, rules: list[RuleBase], book: PhraseBook
+) -> dict[tuple[str, str], str]:
+    """Make each rule's inline phrases a pack of the book (`rule:ID`), so one scan finds them.
+
+    An override that gives a rule other inline phrases adds a pack of its own
+    (`rule:ID/override N`).
+    """
+    inline: dict[tuple[str, str], str] = {}
+
+    def add(rule: RuleBase, name: str) -> None:
+        phrases = rule.inline_phrases()
+        if phrases is None:
+            return
+        key = inline_key(rule.id, phrases)
+        if key not in inline:
+            book[name] = {lang: list(items) for lang, items in phrases.items()}
+            inline[key] = name
+
+    for rule in rules:
+        add(rule, f"rule:{rule.id}")
+    if model is not None:
+        by_id = {rule.id: rule for rule in rules}
+        for number, override in enumerate(model.overrides, start=1):
+            for rule_id, patch in override.rules.items():
+                if rule_id in by_id and "phrases" in patch and "kind" not in patch:
+                    try:
+                        patched = _patched(by_id[rule_id], patch)
+                    except ValidationError:
+                        continue  # reported with its position by _semantic_problems
+                    add(patched, f"rule:{rule_id}/override {number}")
+    return inline
 
 
 def _validate(
@@ -687,16 +785,27 @@ def load_ruleset(reference: str | None) -> RuleSet:
     model, rules, problems = _validate(raw, partial)
     problems = [*loaded.problems, *problems]
     book = build_phrase_book(model.phrases if model is not None else {})
+    inline = _add_inline_packs(model, rules, book)
+    calendar_specs = model.calendars if model is not None else {}
     if not partial:
         # Packs, grades and rule ids may come from the file that could not be read: only
         # check them when the whole chain was read.
-        problems.extend(_pack_problems(rules, raw, book))
+        problems.extend(_pack_problems(rules, raw, book, calendar_specs))
         if model is not None:
-            problems.extend(_semantic_problems(model, raw))
+            problems.extend(_semantic_problems(model, raw, book))
     if problems or model is None:
         problems.sort(key=_position)
         raise RuleSetError(problems)
     model = model.model_copy(update={"extends": None})
-    ruleset = RuleSet(model, loaded.sources, book, ZoneInfo(model.timezone), raw)
+    zone = ZoneInfo(model.timezone)
+    ruleset = RuleSet(
+        model,
+        loaded.sources,
+        book,
+        zone,
+        raw,
+        calendars=build_calendars(model.calendars, zone),
+        inline_packs=inline,
+    )
     ruleset.warm()
     return ruleset

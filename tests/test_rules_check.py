@@ -149,6 +149,7 @@ phrases:                                       # child.yaml:5
   greeting:                                    # child.yaml:6
     replace: false                             # default
     en: [howdy]                                # child.yaml:6
+calendars: {}                                  # default
 rules:                                         # child.yaml:7
   - id: wait                                   # child.yaml:8
     kind: wait_time                            # parent.yaml:7
@@ -162,6 +163,7 @@ rules:                                         # child.yaml:7
       email: 4h                                # child.yaml:11
     zero_at: null                              # default
     gate_mean: false                           # default
+    calendar: null                             # default
   - id: hello                                  # parent.yaml:8
     kind: greeting                             # parent.yaml:9
     weight: 2                                  # parent.yaml:10

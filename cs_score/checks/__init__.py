@@ -10,7 +10,18 @@ from __future__ import annotations
 import difflib
 from types import ModuleType
 
-from cs_score.checks import conduct, greeting, product_quality, promises, resolution, wait_time
+from cs_score.checks import (
+    closing,
+    conduct,
+    escalation,
+    greeting,
+    phrase,
+    product_quality,
+    promises,
+    resolution,
+    response_time,
+    wait_time,
+)
 
 KINDS: dict[str, ModuleType] = {
     "wait_time": wait_time,
@@ -19,6 +30,10 @@ KINDS: dict[str, ModuleType] = {
     "resolution": resolution,
     "promises": promises,
     "conduct": conduct,
+    "response_time": response_time,
+    "escalation": escalation,
+    "closing": closing,
+    "phrase": phrase,
 }
 
 

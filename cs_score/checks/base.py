@@ -8,15 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from cs_score.calendars import Calendar
 from cs_score.phrases import (
     PhraseBook,
     PhraseHit,
     PhraseIndex,
-    PhraseMatcher,
     normalize,
-    pack_phrases,
 )
 from cs_score.records import Event, Interaction
 
@@ -32,8 +31,8 @@ class Condition(BaseModel):
 
     channel: StrOrList | None = Field(None, description="channel, or a list of channels")
     tags: StrOrList | None = Field(None, description="holds when the record has any of these tags")
-    team: StrOrList | None = None
-    agent: StrOrList | None = None
+    team: StrOrList | None = Field(None, description="team, or a list of teams")
+    agent: StrOrList | None = Field(None, description="agent, or a list of agents")
     attributes: dict[str, Any] | None = Field(
         None, description="attribute values; a list value means any of"
     )
@@ -62,6 +61,21 @@ def _one_of(value: str | None, expected: StrOrList) -> bool:
     return value == expected if isinstance(expected, str) else value in expected
 
 
+def one_or_more(*allowed: str) -> BeforeValidator:
+    """A validator for "one of these names, or a list of them", with one clear message."""
+
+    def check(value: Any) -> Any:
+        items = value if isinstance(value, list) else [value]
+        wrong = [item for item in items if item not in allowed]
+        if wrong or not items:
+            names = ", ".join(allowed)
+            got = f", got {wrong[0]!r}" if wrong else ", got an empty list"
+            raise ValueError(f"expected one of {names}, or a list of them{got}")
+        return value
+
+    return BeforeValidator(check)
+
+
 class RuleBase(BaseModel):
     """Keys every rule has, whatever its kind."""
 
@@ -73,7 +87,7 @@ class RuleBase(BaseModel):
     critical: bool = Field(False, description="a failure makes the interaction score 0")
     enabled: bool = Field(True, description="false switches the rule off")
     when: Condition | None = Field(None, description="apply the rule only where this holds")
-    description: str | None = None
+    description: str | None = Field(None, description="what the rule checks, for people")
 
     phrase_packs: ClassVar[tuple[str, ...]] = ()
     """Names of the phrase packs this kind reads by default (for validation)."""
@@ -81,6 +95,14 @@ class RuleBase(BaseModel):
     def packs_used(self) -> list[str]:
         """Pack names this rule reads; each must exist in the rule set's phrase book."""
         return list(self.phrase_packs)
+
+    def inline_phrases(self) -> dict[str, list[str]] | None:
+        """Phrases written in the rule itself, by language; loading makes them a pack."""
+        return None
+
+    def calendars_used(self) -> list[str]:
+        """Calendar names this rule reads; each must be defined under `calendars`."""
+        return []
 
 
 @dataclass(slots=True)
@@ -111,9 +133,9 @@ class Facts:
     """Derived facts about one interaction, computed at most once and shared by all rules."""
 
     __slots__ = (
-        "_agent_messages",
         "_first_agent_event",
         "_hits",
+        "_messages",
         "_normalized",
         "as_of",
         "index",
@@ -129,7 +151,7 @@ class Facts:
         """The as-of time when the run fixes it (`--as-of`); None: the end of the input."""
         self._normalized: dict[int, str] = {}
         self._hits: dict[int, dict[str, PhraseHit]] = {}
-        self._agent_messages: list[int] | None = None
+        self._messages: dict[str, list[int]] = {}
         self._first_agent_event: Event | bool | None = False
 
     def text(self, index: int) -> str:
@@ -142,15 +164,13 @@ class Facts:
 
     def messages_from(self, speaker: str) -> list[int]:
         """Indexes of the message events with text from `speaker`."""
-        if speaker == "agent" and self._agent_messages is not None:
-            return self._agent_messages
-        found = [
-            i
-            for i, e in enumerate(self.record.events)
-            if e.speaker == speaker and e.type == "message" and e.text
-        ]
-        if speaker == "agent":
-            self._agent_messages = found
+        found = self._messages.get(speaker)
+        if found is None:
+            found = self._messages[speaker] = [
+                i
+                for i, e in enumerate(self.record.events)
+                if e.speaker == speaker and e.type == "message" and e.text
+            ]
         return found
 
     def first_agent_event(self) -> Event | None:
@@ -210,14 +230,25 @@ def _iso(value: datetime | None) -> str | None:
 iso = _iso
 
 
+def inline_key(rule_id: str, phrases: Mapping[str, list[str]]) -> tuple[str, str]:
+    """How a rule's inline phrases are found in the phrase book: rule id and phrases."""
+    return rule_id, repr(sorted((lang, list(items)) for lang, items in phrases.items()))
+
+
 @dataclass(frozen=True, slots=True)
 class Compiled:
-    """What a check gets when it is built: the phrase book and the run's time zone name."""
+    """What a check gets when it is built: the phrase book, the calendars, the inline packs."""
 
     phrases: Mapping[str, Mapping[str, list[str]]]
+    calendars: Mapping[str, Calendar] = field(default_factory=dict)
+    inline: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    """`inline_key(rule id, phrases)` → the name of the pack made of a rule's inline phrases."""
 
-    def matcher(self, packs: list[str]) -> PhraseMatcher:
-        return PhraseMatcher(pack_phrases(self.phrases, packs))
+    def inline_pack(self, rule: RuleBase) -> str:
+        """The phrase book's name for the pack of a rule's inline phrases."""
+        phrases = rule.inline_phrases()
+        assert phrases is not None
+        return self.inline[inline_key(rule.id, phrases)]
 
 
 def book_copy(book: PhraseBook) -> PhraseBook:

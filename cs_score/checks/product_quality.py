@@ -32,9 +32,9 @@ FLAGS = ("defective", "returned", "complaint")
 class Penalties(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    defective: float = Field(0.5, ge=0, le=1)
-    returned: float = Field(0.3, ge=0, le=1)
-    complaint: float = Field(0.2, ge=0, le=1)
+    defective: float = Field(0.5, ge=0, le=1, description="taken off when `product.defective`")
+    returned: float = Field(0.3, ge=0, le=1, description="taken off when `product.returned`")
+    complaint: float = Field(0.2, ge=0, le=1, description="taken off when `product.complaint`")
 
 
 class Rule(RuleBase):

@@ -12,6 +12,9 @@ Parameters (defaults):
                      zero_at is scaled by the same ratio (target 90s, zero_at 5m, email 4h
                      gives email a zero at 13h20m)
   gate_mean (false)  when true, the run's gate also fails if the *mean* wait exceeds `target`
+  calendar (none)    the name of a calendar under `calendars`: only its open time counts
+                     (a chat started Friday 17:59 and answered Monday 09:01 waits 2 minutes
+                     if the team works 09:00-18:00 on weekdays); without one, all time counts
 
 n/a: `no started_at`, or `no answered_at` when no agent event is timed either.
 
@@ -43,6 +46,12 @@ class Rule(RuleBase):
         None, description="wait that earns no credit (default 3 × target)"
     )
     gate_mean: bool = Field(False, description="the gate also fails if the mean wait > target")
+    calendar: str | None = Field(
+        None, description="count only the open time of this calendar (see `calendars`)"
+    )
+
+    def calendars_used(self) -> list[str]:
+        return [self.calendar] if self.calendar else []
 
 
 class Check:
@@ -51,6 +60,7 @@ class Check:
         self.zero_at = rule.zero_at if rule.zero_at is not None else 3 * rule.target
         if self.zero_at < rule.target:
             self.zero_at = rule.target
+        self.calendar = compiled.calendars[rule.calendar] if rule.calendar else None
 
     def targets(self, channel: str | None) -> tuple[float, float]:
         """(target, zero_at) for a channel."""
@@ -67,7 +77,9 @@ class Check:
         answered = facts.answered_at()
         if answered is None:
             return Outcome.na("no answered_at")
-        wait = max(0.0, (answered - record.started_at).total_seconds())
+        elapsed = max(0.0, (answered - record.started_at).total_seconds())
+        calendar = self.calendar
+        wait = elapsed if calendar is None else calendar.open_seconds(record.started_at, answered)
         target, zero = self.targets(record.channel)
         evidence: dict[str, Any] = {
             "started_at": record.started_at.isoformat(),
@@ -75,10 +87,13 @@ class Check:
             "wait_seconds": wait,
             "target_seconds": target,
         }
+        if calendar is not None:
+            evidence["calendar"] = calendar.name
+            evidence["elapsed_seconds"] = elapsed
         if record.answered_at is None:
             evidence["answered_by"] = "first agent event"
         measure = (wait, wait <= target)
-        shown = format_duration(wait)
+        shown = format_duration(wait) + (" of open time" if calendar is not None else "")
         if wait <= target:
             return Outcome.graded(
                 1.0, f"waited {shown}, within {format_duration(target)}", evidence, measure

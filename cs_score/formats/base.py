@@ -120,12 +120,46 @@ def _conduct_figures(m: dict[str, Any]) -> str:
     )
 
 
+def _response_figures(m: dict[str, Any]) -> str:
+    if not m.get("answered"):
+        return ""
+    return (
+        f"{m['answered']} messages answered · {m['in_time_rate']:g}% in time"
+        f" · mean {_seconds(m['mean_response_seconds'])}"
+        f" · p90 {_seconds(m['p90_response_seconds'])} · unanswered {m['unanswered']}"
+    )
+
+
+def _escalation_figures(m: dict[str, Any]) -> str:
+    text = f"requests {m['requests']} · granted {m['granted']} · refused {m['refused']}"
+    if m.get("unrequested"):
+        text += f" · unrequested {m['unrequested']}"
+    return text
+
+
+def _closing_figures(m: dict[str, Any]) -> str:
+    return (
+        f"closed {m['closed']} · too early {m['closed_too_early']} · not closed {m['not_closed']}"
+    )
+
+
+def _phrase_figures(m: dict[str, Any]) -> str:
+    if not m.get("found_in"):
+        return ""
+    top = ", ".join(f"“{phrase}” {n}" for phrase, n in list(m["top_phrases"].items())[:3])
+    return f"found in {m['found_in']}: {top}"
+
+
 _FIGURES: dict[str, Callable[[dict[str, Any]], str]] = {
     "wait_time": _wait_figures,
     "promises": _promise_figures,
     "product_quality": _product_figures,
     "resolution": _resolution_figures,
     "conduct": _conduct_figures,
+    "response_time": _response_figures,
+    "escalation": _escalation_figures,
+    "closing": _closing_figures,
+    "phrase": _phrase_figures,
 }
 
 

@@ -16,7 +16,18 @@ from cs_score.records import Decoded, RawLine, decode
 from cs_score.ruleset import RuleSet, load_ruleset
 
 CASES = Path(__file__).resolve().parent / "cases"
-KINDS = ("wait_time", "greeting", "product_quality", "resolution", "promises", "conduct")
+KINDS = (
+    "wait_time",
+    "greeting",
+    "product_quality",
+    "resolution",
+    "promises",
+    "conduct",
+    "response_time",
+    "escalation",
+    "closing",
+    "phrase",
+)
 
 
 class CaseLoader(yaml.SafeLoader):

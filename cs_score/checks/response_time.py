@@ -1,0 +1,189 @@
+"""`response_time`: every customer message is answered in time.
+
+What it measures: each timed customer message against the next message from an agent (or
+another speaker in `answered_by`). Its response time runs from the customer's message to that
+answer, so when a customer writes three times before the agent answers, each of the three is
+measured from its own time. Customer messages after the last answer are *unanswered*: by
+default they are not counted (they are usually the customer's "thanks, bye"), and the evidence
+and report show how many there were.
+
+Credit: the share of answered customer messages answered within the target (per channel, if
+set). With `unanswered: fail`, each unanswered message counts as one answered too late.
+
+Parameters (defaults):
+  target (60s)          the longest a customer message should wait for an answer
+  per_channel ({})      targets by channel, e.g. {email: 4h, social: 1h}
+  calendar (none)       the name of a calendar under `calendars`: only its open time counts
+  answered_by ([agent]) who may answer: agent, bot, system (a support bot: [bot, agent])
+  unanswered (ignore)   `ignore` leaves messages nobody answered out; `fail` counts them late
+
+n/a: `no customer messages` (none with a time), `no answer to any customer message` (with
+`unanswered: ignore`).
+
+Reports: customer messages answered and in time, the share in time, mean, median and p90
+response time, and messages left unanswered.
+
+Passing example (target 60s): customer 10:00:00 "Where is my parcel?", agent 10:00:40 "Let me
+check" → 1 of 1 answered within 1m, credit 1.
+Failing example: customer 10:00:00, agent 10:00:40, customer 10:01:00, agent 10:03:00 → the
+second message waited 2m: 1 of 2 in time, credit 0.5.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from cs_score.checks.base import Compiled, Facts, Outcome, RuleBase
+from cs_score.checks.base import Stats as BaseStats
+from cs_score.durations import Duration, format_duration
+from cs_score.quantiles import Quantiles
+
+MAX_LATE_SHOWN = 5
+Responder = Literal["agent", "bot", "system"]
+
+
+def _agents() -> list[Responder]:
+    return ["agent"]
+
+
+class Rule(RuleBase):
+    kind: Literal["response_time"]
+    target: Duration = Field(60.0, description="longest wait for an answer to a customer message")
+    per_channel: dict[str, Duration] = Field(
+        default_factory=dict, description="targets by channel, e.g. {email: 4h}"
+    )
+    calendar: str | None = Field(
+        None, description="count only the open time of this calendar (see `calendars`)"
+    )
+    answered_by: list[Responder] = Field(
+        default_factory=_agents, description="who may answer a customer message"
+    )
+    unanswered: Literal["ignore", "fail"] = Field(
+        "ignore", description="`fail`: customer messages nobody answered count as late"
+    )
+
+    @field_validator("answered_by")
+    @classmethod
+    def _someone(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("name at least one speaker who answers (agent, bot, system)")
+        return value
+
+    def calendars_used(self) -> list[str]:
+        return [self.calendar] if self.calendar else []
+
+
+class Check:
+    def __init__(self, rule: Rule, compiled: Compiled) -> None:
+        self.rule = rule
+        self.responders = frozenset(rule.answered_by)
+        self.calendar = compiled.calendars[rule.calendar] if rule.calendar else None
+
+    def seconds(self, asked: datetime, answered: datetime) -> float:
+        if self.calendar is not None:
+            return self.calendar.open_seconds(asked, answered)
+        return max(0.0, (answered - asked).total_seconds())
+
+    def score(self, facts: Facts) -> Outcome:
+        record = facts.record
+        target = self.rule.per_channel.get(record.channel or "", self.rule.target)
+        waiting: list[tuple[int, datetime]] = []
+        responses: list[tuple[int, int, float]] = []
+        asked = 0
+        for index, event in enumerate(record.events):
+            if event.type != "message" or event.at is None:
+                continue
+            if event.speaker == "customer":
+                waiting.append((index, event.at))
+                asked += 1
+            elif waiting and event.speaker in self.responders:
+                for question, at in waiting:
+                    responses.append((question, index, self.seconds(at, event.at)))
+                waiting = []
+        if not asked:
+            return Outcome.na("no customer messages")
+        fail_unanswered = self.rule.unanswered == "fail"
+        if not responses and not fail_unanswered:
+            return Outcome.na("no answer to any customer message", ((), 0, len(waiting)))
+        in_time = sum(1 for _, _, seconds in responses if seconds <= target)
+        counted = len(responses) + (len(waiting) if fail_unanswered else 0)
+        late = [
+            {"customer_event": q, "answer_event": a, "response_seconds": s}
+            for q, a, s in responses
+            if s > target
+        ]
+        evidence: dict[str, Any] = {
+            "target_seconds": target,
+            "answered": len(responses),
+            "in_time": in_time,
+            "late": late[:MAX_LATE_SHOWN],
+        }
+        if responses:
+            slowest = max(responses, key=lambda r: r[2])
+            evidence["slowest"] = {
+                "customer_event": slowest[0],
+                "answer_event": slowest[1],
+                "response_seconds": slowest[2],
+            }
+        if waiting:
+            evidence["unanswered"] = [q for q, _ in waiting]
+        if self.calendar is not None:
+            evidence["calendar"] = self.calendar.name
+        noun = "customer message" if counted == 1 else "customer messages"
+        reason = f"{in_time} of {counted} {noun} answered within {format_duration(target)}"
+        if late:
+            reason += f"; slowest {format_duration(evidence['slowest']['response_seconds'])}"
+        if waiting:
+            reason += f"; {len(waiting)} unanswered" + ("" if fail_unanswered else " (not counted)")
+        measure = (tuple(s for _, _, s in responses), in_time, len(waiting))
+        return Outcome.graded(in_time / counted, reason, evidence, measure)
+
+
+class Stats(BaseStats):
+    def __init__(self, rule: Rule) -> None:
+        super().__init__(rule)
+        self.target = rule.target
+        self.answered = 0
+        self.in_time = 0
+        self.unanswered = 0
+        self.total_ms = 0
+        self.times = Quantiles()
+
+    def add(self, measure: Any) -> None:
+        seconds, in_time, unanswered = measure
+        self.answered += len(seconds)
+        self.in_time += in_time
+        self.unanswered += unanswered
+        for value in seconds:
+            self.total_ms += round(value * 1000)
+            self.times.add(value)
+
+    def merge(self, other: BaseStats) -> None:
+        assert isinstance(other, Stats)
+        self.answered += other.answered
+        self.in_time += other.in_time
+        self.unanswered += other.unanswered
+        self.total_ms += other.total_ms
+        self.times.merge(other.times)
+
+    def summary(self) -> dict[str, Any]:
+        answered = self.answered
+        return {
+            "answered": answered,
+            "in_time": self.in_time,
+            "in_time_rate": round(100 * self.in_time / answered, 2) if answered else None,
+            "unanswered": self.unanswered,
+            "mean_response_seconds": round(self.total_ms / answered / 1000, 3)
+            if answered
+            else None,
+            "median_response_seconds": _round(self.times.quantile(0.5)),
+            "p90_response_seconds": _round(self.times.quantile(0.9)),
+            "target_seconds": self.target,
+        }
+
+
+def _round(value: float | None) -> float | None:
+    return round(value, 3) if value is not None else None

@@ -1,0 +1,291 @@
+"""Phrase matching as a linguist would accept it: case, accents, scripts, word boundaries."""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from cs_score import phrases as phrases_module
+from cs_score.phrases import PhraseIndex, bundled_packs, normalize, phrase_key
+
+LANGUAGES = ("en", "fr", "es", "de", "ms", "ru")
+PACKS = (
+    "greeting",
+    "closing",
+    "blame",
+    "policy_excuse",
+    "insult",
+    "personal_remark",
+    "escalation_request",
+    "human_request",
+    "identify",
+    "apologize",
+    "explain",
+    "fix",
+    "offer",
+    "prevent",
+)
+
+
+def found(phrase_list: list[str], text: str) -> str | None:
+    """The phrase of a one-pack index found in `text`, or None."""
+    hit = PhraseIndex({"pack": {"any": phrase_list}}).packs_in(normalize(text)).get("pack")
+    return hit.phrase if hit else None
+
+
+@pytest.mark.parametrize(
+    ("text", "normalized"),
+    [
+        ("Hello", "hello"),
+        ("Déçu", "decu"),
+        ("DÉÇU", "decu"),
+        ("de\u0301c\u0327u", "decu"),  # decomposed accents
+        ("Straße", "strasse"),
+        ("STRASSE", "strasse"),
+        ("İstanbul", "istanbul"),  # Turkish capital dotted I
+        ("ЗДРАВСТВУЙТЕ", "здравствуите"),  # й is и with a breve: every mark goes
+        ("Всё", "все"),  # ё is е with a diaeresis
+        ("ΟΔΟΣ", "οδοσ"),  # Greek: final sigma folds with sigma
+        ("ﬁx", "fix"),  # ligature
+        ("ＨＥＬＬＯ", "hello"),  # full-width letters
+        ("Grüß Gott", "gruss gott"),
+        ("Ñandú", "nandu"),
+    ],
+)
+def test_normalize(text: str, normalized: str) -> None:
+    assert normalize(text) == normalized
+
+
+def test_phrase_key_splits_on_any_separator() -> None:
+    assert phrase_key("  Thank-you,   for\tcalling! ") == "thank you for calling"
+    assert phrase_key("c'est votre faute") == "c est votre faute"
+    assert phrase_key("that’s_on you") == "that s on you"
+    assert phrase_key("!!!") == ""
+
+
+@pytest.mark.parametrize(
+    ("phrase", "text"),
+    [
+        ("hello", "HELLO there"),
+        ("straße", "Please go to the STRASSE now"),
+        ("strasse", "Die Straße ist gesperrt"),
+        ("добрый день", "ДОБРЫЙ ДЕНЬ! Чем могу помочь?"),
+        ("iyi günler", "İYİ GÜNLER efendim"),
+        ("İstanbul", "our istanbul office"),
+        ("déçu", "je suis décu"),
+        ("déçu", "je suis DECU"),
+        ("decu", "je suis déçu"),
+        ("déçu", "je suis de\u0301c\u0327u"),
+        ("thank you", "Thank-you!"),
+        ("thank you", "thank,\n\t you"),
+        ("thank you", "thank... you"),
+        ("thank you", "thank_you"),
+        ("that's on you", "That’s on you."),
+        ("you people", "what can I do for YOU—PEOPLE"),
+        ("hi", "Hi!"),
+        ("hi", "oh, hi."),
+        ("tut mir leid", "Es TUT MIR LEID."),
+        ("всего доброго", "Всего доброго!"),
+        ("selamat pagi", "SELAMAT PAGI, encik"),
+        ("buenos días", "BUENOS DIAS señora"),
+    ],
+)
+def test_matches(phrase: str, text: str) -> None:
+    assert found([phrase], text) == phrase
+
+
+@pytest.mark.parametrize(
+    ("phrase", "text"),
+    [
+        ("hi", "this is it"),  # not inside a word
+        ("hi", "hi5"),
+        ("hell", "Hello"),
+        ("thank you", "thankyou"),
+        ("thank you", "thank"),
+        ("sorry", "sorrow"),
+        ("idiot", "idiotic"),  # a longer word is another word
+        ("iyi", "ıyı"),  # Turkish dotless ı is its own letter
+        ("décu", "decevant"),
+    ],
+)
+def test_does_not_match(phrase: str, text: str) -> None:
+    assert found([phrase], text) is None
+
+
+def test_the_longest_phrase_at_a_word_is_quoted_and_its_prefixes_count() -> None:
+    index = PhraseIndex(
+        {
+            "closing": {"ms": ["terima kasih", "terima kasih kerana menghubungi kami"]},
+            "apologize": {"en": ["sorry"]},
+            "delay": {"en": ["sorry for the delay"]},
+        }
+    )
+    hits = index.packs_in(normalize("Terima kasih kerana menghubungi kami. Sorry for the delay!"))
+    assert {pack: hit.phrase for pack, hit in hits.items()} == {
+        "closing": "terima kasih kerana menghubungi kami",
+        "delay": "sorry for the delay",
+        "apologize": "sorry",
+    }
+
+
+def test_overlapping_phrases_of_different_packs_all_count() -> None:
+    index = PhraseIndex(
+        {"greeting": {"en": ["what can I do for you"]}, "personal_remark": {"en": ["you people"]}}
+    )
+    hits = index.packs_in(normalize("What can I do for you people?"))
+    assert sorted(hits) == ["greeting", "personal_remark"]
+
+
+def test_the_first_phrase_of_a_pack_in_the_text_is_quoted() -> None:
+    index = PhraseIndex({"insult": {"en": ["idiot", "stupid"]}})
+    assert index.packs_in(normalize("Stupid idiot"))["insult"].phrase == "stupid"
+
+
+def test_a_phrase_in_two_packs_counts_for_both() -> None:
+    index = PhraseIndex({"apologize": {"en": ["sorry"]}, "rule:r": {"any": ["Sorry"]}})
+    hits = index.packs_in("sorry")
+    assert {pack: hit.phrase for pack, hit in hits.items()} == {
+        "apologize": "sorry",
+        "rule:r": "Sorry",
+    }
+
+
+def test_empty_and_punctuation_only_phrases_are_ignored() -> None:
+    index = PhraseIndex({"pack": {"en": ["", "...", "  "]}})
+    assert not index
+    assert index.packs_in("anything at all") == {}
+
+
+def test_regular_expression_syntax_is_literal_text() -> None:
+    assert found(["a.*b"], "a.*b") == "a.*b"
+    assert found(["a.*b"], "axxxb") is None
+    assert found(["(a+)+$"], "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!") is None
+
+
+# ---------------------------------------------------------------------------------------------
+# The bundled packs
+
+
+def test_bundled_packs_cover_every_language() -> None:
+    book = bundled_packs()
+    assert sorted(book) == sorted(PACKS)
+    for pack in PACKS:
+        assert sorted(book[pack]) == sorted(LANGUAGES), pack
+        for language in LANGUAGES:
+            assert len(book[pack][language]) >= 5, (pack, language)
+
+
+def _bundled() -> Iterator[tuple[str, str, str]]:
+    for pack, languages in bundled_packs().items():
+        for language, phrase_list in languages.items():
+            for phrase in phrase_list:
+                yield pack, language, phrase
+
+
+def _shout(text: str) -> str:
+    """Upper case without accents, as people type in a hurry."""
+    decomposed = unicodedata.normalize("NFKD", text.upper())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_bundled_phrase_is_found_in_any_case_and_without_accents(language: str) -> None:
+    index = PhraseIndex(bundled_packs())
+    for pack, phrase_language, phrase in _bundled():
+        if phrase_language != language:
+            continue
+        for text in (f"Well, {phrase}!", f"«{_shout(phrase)}»", f"({phrase.capitalize()})"):
+            hits = index.packs_in(normalize(text))
+            assert pack in hits, (pack, phrase, text)
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "pack", "phrase"),
+    [
+        ("en", "GOOD MORNING, how may I help?", "greeting", "good morning"),
+        ("fr", "Bonjour, que puis-je faire pour vous ?", "greeting", "bonjour"),
+        ("fr", "Je suis DÉSOLÉE pour ce retard", "apologize", "désolée"),
+        ("fr", "Hélas : POLITIQUE DE L'ENTREPRISE.", "policy_excuse", "politique de l'entreprise"),
+        ("es", "Disculpe las molestias", "apologize", "disculpe las molestias"),
+        ("es", "¡Qué pregunta tonta!", "insult", "pregunta tonta"),
+        ("de", "GRÜSS GOTT!", "greeting", "grüß gott"),
+        ("de", "Das ist eine dumme Frage.", "insult", "dumme frage"),
+        ("ms", "Selamat pagi, apa khabar?", "greeting", "selamat pagi"),
+        ("ms", "Ini salah anda sendiri", "blame", "ini salah anda"),
+        ("ru", "Здравствуйте! Чем могу помочь?", "greeting", "здравствуйте"),
+        ("ru", "ЭТО ВАША ВИНА", "blame", "это ваша вина"),
+    ],
+)
+def test_a_sentence_in_each_language(language: str, text: str, pack: str, phrase: str) -> None:
+    hits = PhraseIndex(bundled_packs()).packs_in(normalize(text))
+    assert hits[pack].phrase == phrase
+
+
+# ---------------------------------------------------------------------------------------------
+# Cost: one pass over the text, and as many lookups for a thousand phrases as for ten
+
+
+class _CountingTrie(dict[str, Any]):
+    lookups = 0
+
+    def get(self, key: str, default: Any = None) -> Any:
+        _CountingTrie.lookups += 1
+        return super().get(key, default)
+
+
+def _counting_freeze(node: dict[str, list[Any]]) -> Any:
+    return _CountingTrie(
+        {word: (_counting_freeze(children), tuple(hits)) for word, (children, hits) in node.items()}
+    )
+
+
+def _made_up_phrases(rng: random.Random, count: int) -> list[str]:
+    def word() -> str:
+        return "".join(rng.choice("bcdfghjklmnpqrstvwxz") for _ in range(rng.randint(4, 8)))
+
+    return [" ".join(word() for _ in range(rng.randint(1, 3))) for _ in range(count)]
+
+
+def test_a_thousand_phrases_cost_what_ten_do(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each message is split into words once, and the number of trie lookups depends on the
+    message, not on the pack: the same for a pack of 1,000 phrases as for one of 10."""
+    rng = random.Random(4)
+    shared = ["order number", "refund", "thank you for calling"]
+    messages = [
+        normalize(text)
+        for text in (
+            "Hello, what is your order number please?",
+            "I have issued a refund today. Thank you for calling!",
+            "Nothing to see here at all, just ordinary words in a sentence.",
+            "Refund refund REFUND order order number",
+        )
+    ] * 25
+    tokenized = 0
+    real_findall = phrases_module._WORD.findall
+
+    class CountingWords:
+        @staticmethod
+        def findall(text: str) -> list[str]:
+            nonlocal tokenized
+            tokenized += 1
+            return real_findall(text)
+
+    monkeypatch.setattr(phrases_module, "_freeze", _counting_freeze)
+    monkeypatch.setattr(phrases_module, "_WORD", CountingWords)
+    lookups = {}
+    results = {}
+    for size in (10, 1_000):
+        index = PhraseIndex({"pack": {"en": shared + _made_up_phrases(rng, size - len(shared))}})
+        _CountingTrie.lookups = 0
+        tokenized = 0
+        results[size] = [index.packs_in(text) for text in messages]
+        lookups[size] = _CountingTrie.lookups
+        assert tokenized == len(messages)
+    assert results[10] == results[1_000]
+    # Per group of four messages: 7 + 1 words looked up in the first, 10 + 3 in the second,
+    # none in the third (no word starts a phrase), 6 + 2 in the fourth: 29, times 25.
+    assert lookups[10] == lookups[1_000] == 29 * 25

@@ -373,7 +373,14 @@ def _outcomes(
             yield lines, score_batch(lines, first_seq, ruleset, options)
         return
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    with context.Pool(options.jobs, _init_worker, (ruleset, options)) as pool:
+    # Workers start with Ctrl-C ignored, so one arriving while they start cannot kill a worker
+    # (and orphan its batch); the main process restores its own handler at once.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        pool = context.Pool(options.jobs, _init_worker, (ruleset, options))
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    with pool:
         window: collections.deque[tuple[list[RawLine], Any]] = collections.deque()
         for first_seq, lines in itertools.chain([first, second], jobs):
             window.append((lines, pool.apply_async(_work, ((first_seq, lines),))))

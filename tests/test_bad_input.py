@@ -317,7 +317,7 @@ def test_ctrl_c_exits_130_without_traceback(big_log: Path, tmp_path: Path) -> No
     )
     time.sleep(1.5)
     os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
-    _, stderr = process.communicate(timeout=60)
+    _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130
     assert b"Traceback" not in stderr
     assert not target.exists()

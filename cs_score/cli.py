@@ -48,6 +48,25 @@ app = typer.Typer(
 )
 
 
+RulesOption = Annotated[
+    str | None,
+    typer.Option(
+        "-r",
+        "--rules",
+        help="Rules file, or the name of a bundled rule set.",
+        show_default="default",
+    ),
+]
+RulesArgument = Annotated[
+    str,
+    typer.Argument(
+        help="Rules file, or the name of a bundled rule set.",
+        show_default=False,
+        metavar="RULES",
+    ),
+]
+
+
 def _stderr() -> Console:
     return Console(stderr=True, highlight=False, markup=False, emoji=False, soft_wrap=True)
 
@@ -187,15 +206,7 @@ def evaluate_command(
             help="Interaction logs: .jsonl, .jsonl.gz, or - for standard input.", show_default=False
         ),
     ],
-    rules: Annotated[
-        str | None,
-        typer.Option(
-            "-r",
-            "--rules",
-            help="Rules file, or the name of a bundled rule set.",
-            show_default="default",
-        ),
-    ] = None,
+    rules: RulesOption = None,
     output_format: Annotated[
         FormatName, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
     ] = FormatName.table,
@@ -433,14 +444,7 @@ def _print_problems(problems: list[Problem], what: str) -> NoReturn:
 
 @rules_app.command("check")
 def rules_check_command(
-    rules: Annotated[
-        str,
-        typer.Argument(
-            help="Rules file, or the name of a bundled rule set.",
-            show_default=False,
-            metavar="RULES",
-        ),
-    ],
+    rules: RulesArgument,
     output_format: Annotated[
         authoring.CheckFormat,
         typer.Option("--format", "-f", help="Output format.", case_sensitive=False),
@@ -483,14 +487,7 @@ def rules_schema_command() -> None:
 
 @app.command("test")
 def test_command(
-    rules: Annotated[
-        str,
-        typer.Argument(
-            help="Rules file, or the name of a bundled rule set.",
-            show_default=False,
-            metavar="RULES",
-        ),
-    ],
+    rules: RulesArgument,
     cases: Annotated[
         list[str],
         typer.Argument(
@@ -597,15 +594,7 @@ def explain_command(
     interaction_id: Annotated[
         str, typer.Option("--id", help="Id of the interaction to explain.", show_default=False)
     ],
-    rules: Annotated[
-        str | None,
-        typer.Option(
-            "-r",
-            "--rules",
-            help="Rules file, or the name of a bundled rule set.",
-            show_default="default",
-        ),
-    ] = None,
+    rules: RulesOption = None,
     output_format: Annotated[
         ExplainFormatName,
         typer.Option("--format", "-f", help="Output format.", case_sensitive=False),

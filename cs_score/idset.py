@@ -39,34 +39,29 @@ class IdSet:
         digest = blake2b(value.encode("utf-8", "surrogatepass"), digest_size=8).digest()
         return int.from_bytes(digest, "little") or 1
 
-    def __contains__(self, value: str) -> bool:
-        fingerprint = self._fingerprint(value)
+    def _find(self, fingerprint: int) -> int:
+        """The slot that holds `fingerprint`, or the empty slot where it would go."""
         slots, mask = self._slots, self._mask
         index = fingerprint & mask
-        while True:
-            found = slots[index]
-            if found == fingerprint:
-                return True
-            if found == _EMPTY:
-                return False
+        while slots[index] not in (fingerprint, _EMPTY):
             index = (index + 1) & mask
+        return index
+
+    def __contains__(self, value: str) -> bool:
+        fingerprint = self._fingerprint(value)
+        return self._slots[self._find(fingerprint)] == fingerprint
 
     def add(self, value: str) -> bool:
         """Add an id; False if it was already there."""
         fingerprint = self._fingerprint(value)
-        slots, mask = self._slots, self._mask
-        index = fingerprint & mask
-        while True:
-            found = slots[index]
-            if found == fingerprint:
-                return False
-            if found == _EMPTY:
-                slots[index] = fingerprint
-                self._count += 1
-                if self._count > self._limit:
-                    self._grow()
-                return True
-            index = (index + 1) & mask
+        index = self._find(fingerprint)
+        if self._slots[index] == fingerprint:
+            return False
+        self._slots[index] = fingerprint
+        self._count += 1
+        if self._count > self._limit:
+            self._grow()
+        return True
 
     def update(self, values: Iterable[str]) -> None:
         for value in values:
@@ -78,10 +73,6 @@ class IdSet:
         self._slots = array("Q", bytes(8 * size))
         self._mask = size - 1
         self._limit = int(size * _MAX_LOAD)
-        slots, mask = self._slots, self._mask
         for fingerprint in old:
             if fingerprint != _EMPTY:
-                index = fingerprint & mask
-                while slots[index] != _EMPTY:
-                    index = (index + 1) & mask
-                slots[index] = fingerprint
+                self._slots[self._find(fingerprint)] = fingerprint

@@ -315,7 +315,11 @@ def test_ctrl_c_exits_130_without_traceback(big_log: Path, tmp_path: Path) -> No
         cwd=ROOT,
         start_new_session=True,
     )
-    time.sleep(1.5)
+    # The -o temporary file appears once the command is ready to score: interrupt after that.
+    deadline = time.monotonic() + 60
+    while not any(tmp_path.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
     os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130

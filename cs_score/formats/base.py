@@ -163,6 +163,16 @@ _FIGURES: dict[str, Callable[[dict[str, Any]], str]] = {
 }
 
 
+def two_decimals(value: float | None) -> str:
+    """A score or credit as shown in reports: two decimals, or "–" when there is none."""
+    return "–" if value is None else f"{value:.2f}"
+
+
+def percent(value: float | None) -> str:
+    """A rate as shown in reports: "71.92%", or "–" when there is none."""
+    return "–" if value is None else f"{value:g}%"
+
+
 def rule_figures(rule: dict[str, Any]) -> str:
     """A rule kind's own figures in one line (mean wait, promises kept …), or ""."""
     describe = _FIGURES.get(rule["kind"])

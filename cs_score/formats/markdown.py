@@ -16,7 +16,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from cs_score.formats.base import FormatOptions, condition_parts, printable, rule_figures
+from cs_score.formats.base import (
+    FormatOptions,
+    condition_parts,
+    percent,
+    printable,
+    rule_figures,
+    two_decimals,
+)
 from cs_score.report import Report
 
 STATUS_MARK = {"pass": "✔", "partial": "◐", "fail": "✘", "na": "·"}
@@ -37,18 +44,6 @@ def _row(*cells: str) -> str:
 def _rule_line(aligns: str) -> str:
     shapes = {"l": "---", "r": "---:", "c": ":---:"}
     return "|" + "|".join(shapes[a] for a in aligns) + "|\n"
-
-
-def _score(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}"
-
-
-def _credit(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}"
-
-
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value:g}%"
 
 
 class MarkdownFormat:
@@ -74,10 +69,10 @@ class MarkdownFormat:
         s = report.summary
         yield f"## cs-score: {md(report.rules['name'])}\n\n"
         verdict = "✅ passed" if report.passed else "❌ failed"
-        line = f"**Gate {verdict}** · mean score **{_score(s['mean_score'])}**"
+        line = f"**Gate {verdict}** · mean score **{two_decimals(s['mean_score'])}**"
         if s["grade"]:
             line += f" (grade **{s['grade']}**)"
-        line += f" · pass rate **{_pct(s['pass_rate'])}** ({s['passed']:,} of {s['rated']:,})"
+        line += f" · pass rate **{percent(s['pass_rate'])}** ({s['passed']:,} of {s['rated']:,})"
         yield line + "\n\n"
         yield _row("read", "scored", "rejected", "rated", "unrated", "critical failures", "as of")
         yield _rule_line("rrrrrrl")
@@ -139,7 +134,7 @@ class MarkdownFormat:
                 f"{rule['partial']:,}",
                 f"{rule['failed']:,}",
                 f"{rule['na']:,}",
-                _credit(rule["mean_credit"]),
+                two_decimals(rule["mean_credit"]),
                 md(rule_figures(rule)),
             )
         yield "\n"
@@ -154,10 +149,10 @@ class MarkdownFormat:
             yield _row(
                 md(row["value"]),
                 f"{row['count']:,}",
-                _score(row["mean_score"]),
+                two_decimals(row["mean_score"]),
                 md(row["grade"] or "–"),
-                _pct(row["pass_rate"]),
-                *(_credit(row["rules"][rule_id]) for rule_id in rule_ids),
+                percent(row["pass_rate"]),
+                *(two_decimals(row["rules"][rule_id]) for rule_id in rule_ids),
             )
         yield "\n"
 
@@ -171,7 +166,9 @@ class MarkdownFormat:
         for entry in report.worst:
             source = f"{md(entry['source']['file'])}:{entry['source']['line']}"
             reasons = "<br>".join(md(r) for r in entry["reasons"][:MAX_REASONS_SHOWN])
-            yield _row(md(entry["id"]), source, _score(entry["score"]), md(entry["grade"]), reasons)
+            yield _row(
+                md(entry["id"]), source, two_decimals(entry["score"]), md(entry["grade"]), reasons
+            )
         yield "\n"
 
     @staticmethod
@@ -185,7 +182,7 @@ class MarkdownFormat:
             passed = "–" if result["passed"] is None else "yes" if result["passed"] else "no"
             yield _row(
                 md(result["id"]),
-                _score(result["score"]),
+                two_decimals(result["score"]),
                 md(result["grade"] or "–"),
                 passed,
                 *(STATUS_MARK.get(rules[r]["status"], "?") if r in rules else "" for r in rule_ids),

@@ -16,23 +16,18 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from cs_score.formats.base import FormatOptions, condition_parts, printable, rule_figures
+from cs_score.formats.base import (
+    FormatOptions,
+    condition_parts,
+    percent,
+    printable,
+    rule_figures,
+    two_decimals,
+)
 from cs_score.report import Report
 
 STATUS_MARK = {"pass": "✔", "partial": "◐", "fail": "✘", "na": "·"}
 MAX_ERRORS_SHOWN = 20
-
-
-def _score(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}"
-
-
-def _credit(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}"
-
-
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value:g}%"
 
 
 class TableFormat:
@@ -82,11 +77,11 @@ class TableFormat:
             line.append(f" (unrated {s['unrated']:,})")
         console.print(line)
         score = Text("Mean score ")
-        score.append(_score(s["mean_score"]), style="bold")
+        score.append(two_decimals(s["mean_score"]), style="bold")
         if s["grade"]:
             score.append(" · grade ")
             score.append(s["grade"], style="bold")
-        score.append(f" · pass rate {_pct(s['pass_rate'])} ({s['passed']:,} of {s['rated']:,})")
+        score.append(f" · pass rate {percent(s['pass_rate'])} ({s['passed']:,} of {s['rated']:,})")
         if s["critical_failures"]:
             score.append(f" · critical failures {s['critical_failures']:,}", style="red")
         console.print(score)
@@ -134,7 +129,7 @@ class TableFormat:
                 f"{rule['partial']:,}",
                 f"{rule['failed']:,}",
                 f"{rule['na']:,}",
-                _credit(rule["mean_credit"]),
+                two_decimals(rule["mean_credit"]),
             )
         console.print(table)
         for line in lines:
@@ -167,10 +162,10 @@ class TableFormat:
             table.add_row(
                 Text(printable(row["value"])),
                 f"{row['count']:,}",
-                _score(row["mean_score"]),
+                two_decimals(row["mean_score"]),
                 row["grade"] or "–",
-                _pct(row["pass_rate"]),
-                *(_credit(row["rules"][rule_id]) for rule_id in rule_ids),
+                percent(row["pass_rate"]),
+                *(two_decimals(row["rules"][rule_id]) for rule_id in rule_ids),
             )
         console.print(table)
         console.print()
@@ -191,7 +186,7 @@ class TableFormat:
                 f"\n{printable(entry['source']['file'])}:{entry['source']['line']}", style="dim"
             )
             reasons = Text("\n".join(printable(r) for r in entry["reasons"][:3]))
-            table.add_row(where, _score(entry["score"]), entry["grade"], reasons)
+            table.add_row(where, two_decimals(entry["score"]), entry["grade"], reasons)
         console.print(table)
         console.print()
 
@@ -212,7 +207,7 @@ class TableFormat:
                 marks.append(STATUS_MARK.get(rule["status"], "?") if rule else "")
             table.add_row(
                 Text(printable(result["id"])),
-                _score(result["score"]),
+                two_decimals(result["score"]),
                 result["grade"] or "–",
                 *marks,
             )

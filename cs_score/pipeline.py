@@ -16,9 +16,9 @@ import multiprocessing
 import os
 import signal
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import IO, Any
 
 import msgspec
@@ -27,10 +27,13 @@ from cs_score import engine
 from cs_score.engine import InteractionResult
 from cs_score.errors import InputError
 from cs_score.records import MAX_LINE_BYTES, RawLine, Rejection, decode, read_lines
-from cs_score.report import ReportPart
+from cs_score.report import GateSettings, Report, ReportPart, build_report
 from cs_score.ruleset import RuleSet
 
 BATCH_LINES = 2000
+
+PendingItem = InteractionResult | tuple[str, datetime]
+"""What waits for the whole input: an open result, or (promise id, time) of a fulfilling event."""
 
 
 @dataclass(frozen=True)
@@ -48,13 +51,42 @@ class RunOptions:
 
 @dataclass
 class RunResult:
-    """What a run produced: the merged report part, the as-of time, and the results in order."""
+    """What a run produced: the merged report part, the as-of time, and the results in order.
+
+    `results` holds every interaction result (as the outputs write them, in input order) when
+    the run was asked to keep them; `faults` names inputs that ended early (a damaged `.gz`),
+    after the lines read before the damage were scored.
+    """
 
     part: ReportPart
     as_of: datetime | None
     results: ResultStore | None
     faults: list[str] = field(default_factory=list)
     fulfils_unmatched: int = 0
+
+    def notes(self) -> list[str]:
+        """What the report's `notes` say about this run (unmatched fulfilments, sorted events)."""
+        notes = []
+        if self.fulfils_unmatched:
+            notes.append(
+                f"{self.fulfils_unmatched} event(s) fulfil a promise that was not open at that "
+                "point (unknown id, already kept, or made later in the input)"
+            )
+        if self.part.events_reordered:
+            notes.append(
+                f"{self.part.events_reordered} interaction(s) had events out of time order; "
+                "they were sorted"
+            )
+        return notes
+
+    def report(self, gate: GateSettings | None = None, inputs: Sequence[str] = ()) -> Report:
+        """The report of this run, with the gate's verdict (the rule set's gate by default)."""
+        return build_report(self.part, gate, inputs, self.as_of, self.notes())
+
+    def close(self) -> None:
+        """Remove the temporary file that holds the results, if any."""
+        if self.results is not None:
+            self.results.close()
 
 
 def check_inputs(paths: list[str]) -> None:
@@ -85,10 +117,28 @@ class BatchOutcome:
     part: ReportPart
     ids: list[tuple[int, str]]
     """(seq, id) of every scored interaction, for the duplicate check."""
-    pending: list[tuple[int, InteractionResult | tuple[str, datetime]]]
+    pending: list[PendingItem]
     """In input order: open results, and (promise id, time) of fulfilling events."""
     spool: bytes
     latest: datetime | None
+
+
+def score_line(
+    raw: RawLine,
+    seq: int,
+    ruleset: RuleSet,
+    as_of: datetime | None = None,
+    max_line_bytes: int = MAX_LINE_BYTES,
+    zone: tzinfo | None = None,
+) -> InteractionResult | Rejection:
+    """Decode and score one line: the one path every record takes, from a file or from memory.
+
+    The result may still be open (promises that only the rest of the input can settle).
+    """
+    decoded = decode(raw, zone or ruleset.zone, max_line_bytes)
+    if isinstance(decoded, Rejection):
+        return decoded
+    return engine.score(decoded, ruleset, seq, as_of)
 
 
 def score_batch(
@@ -106,7 +156,7 @@ def score_batch(
     zone = ruleset.zone
     part = ReportPart(ruleset, options.group_by)
     ids: list[tuple[int, str]] = []
-    pending: list[tuple[int, InteractionResult | tuple[str, datetime]]] = []
+    pending: list[PendingItem] = []
     spool: list[bytes] = []
     encode = msgspec.json.encode
     latest: datetime | None = None
@@ -115,23 +165,35 @@ def score_batch(
         if skip and seq in skip:
             part.reject(Rejection(raw.file, raw.line, skip[seq]), seq)
             continue
-        decoded = decode(raw, zone, options.max_line_bytes)
-        if isinstance(decoded, Rejection):
-            part.reject(decoded, seq)
+        result = score_line(raw, seq, ruleset, options.as_of, options.max_line_bytes, zone)
+        if isinstance(result, Rejection):
+            part.reject(result, seq)
             continue
-        result = engine.score(decoded, ruleset, seq, options.as_of)
         ids.append((seq, result.id))
         if result.latest is not None and (latest is None or result.latest > latest):
             latest = result.latest
-        for fulfilment in result.fulfills:
-            pending.append((seq, fulfilment))
+        pending.extend(result.fulfills)
         if result.is_open:
-            pending.append((seq, result))
+            pending.append(result)
             continue
         part.add(result)
         if options.keep_results:
             spool.append(b"%d\t%b\n" % (seq, encode(result.to_dict())))
     return BatchOutcome(first_seq, part, ids, pending, b"".join(spool), latest)
+
+
+def absorb(first: BatchOutcome, later: BatchOutcome) -> BatchOutcome:
+    """Fold a later outcome into an earlier one, keeping input order; returns `first`.
+
+    Parts merge exactly; ids, pending items and spooled results are concatenated in order.
+    """
+    first.part.merge(later.part)
+    first.ids.extend(later.ids)
+    first.pending.extend(later.pending)
+    first.spool += later.spool
+    if later.latest is not None and (first.latest is None or later.latest > first.latest):
+        first.latest = later.latest
+    return first
 
 
 class ResultStore:
@@ -169,38 +231,43 @@ class ResultStore:
         self._spool.close()
 
 
-class Collector:
-    """Sees every batch in input order; the one place that holds run-wide state."""
+class Ledger:
+    """What only the whole input can tell: ids already seen, open promises and their keepers.
 
-    def __init__(self, ruleset: RuleSet, options: RunOptions) -> None:
-        self.ruleset = ruleset
-        self.options = options
-        self.part = ReportPart(ruleset, options.group_by)
-        self.store = ResultStore() if options.keep_results else None
+    Items arrive in input order. A repeated id is reported (the first occurrence wins); a
+    result whose promises are still open is held, with its promise ids; an event that fulfils
+    one of those promises is recorded against it (the earliest time counts); `settle` judges
+    the held results once the input has ended. Every way of scoring shares it: batches on one
+    machine (`Collector`), records in memory (`cs_score.score_records`) and the partitions of a
+    Dask run, whose pending items come back in input order to the client.
+    """
+
+    def __init__(self) -> None:
         self._ids: set[str] = set()
         self._held: dict[int, InteractionResult] = {}
         self._open: dict[str, int] = {}
         self._fulfilled: dict[str, datetime] = {}
         self.fulfils_unmatched = 0
 
-    def duplicates(self, outcome: BatchOutcome) -> dict[int, str]:
-        """Lines of a batch whose id was seen before (in this batch or an earlier one)."""
+    def duplicates(self, ids: Iterable[tuple[int, str]]) -> dict[int, str]:
+        """Which of these (seq, id) pairs repeat an id seen before or earlier among them."""
         seen = self._ids
         found: dict[int, str] = {}
         batch: set[str] = set()
-        for seq, record_id in outcome.ids:
+        for seq, record_id in ids:
             if record_id in seen or record_id in batch:
-                found[seq] = f"duplicate id {record_id!r}"
+                found[seq] = duplicate_reason(record_id)
             else:
                 batch.add(record_id)
         return found
 
-    def take(self, outcome: BatchOutcome) -> None:
-        """Fold in a batch that has no duplicate ids (see `duplicates`)."""
-        self._ids.update(record_id for _, record_id in outcome.ids)
-        self.part.merge(outcome.part)
-        self.part.note_latest(outcome.latest)
-        for _, item in outcome.pending:
+    def note_ids(self, ids: Iterable[tuple[int, str]]) -> None:
+        """Remember ids that were scored, so a later repeat is found."""
+        self._ids.update(record_id for _, record_id in ids)
+
+    def take(self, pending: Iterable[PendingItem]) -> None:
+        """Hold open results and record fulfilling events, in input order."""
+        for item in pending:
             if isinstance(item, InteractionResult):
                 self._held[item.seq] = item
                 for promise_id in item.promise_ids():
@@ -213,21 +280,68 @@ class Collector:
                     self._fulfilled[promise_id] = at
             else:
                 self.fulfils_unmatched += 1
+
+    def settle(self, ruleset: RuleSet, as_of: datetime | None) -> list[InteractionResult]:
+        """Judge every held result against the fulfilments and `as_of`; in input order."""
+        settled = []
+        for seq in sorted(self._held):
+            result = self._held.pop(seq)
+            engine.settle(result, ruleset, self._fulfilled, as_of)
+            settled.append(result)
+        self._open.clear()
+        self._fulfilled.clear()
+        return settled
+
+
+def duplicate_reason(record_id: str) -> str:
+    """Why a repeated id is rejected (the same words on one machine and on a cluster)."""
+    return f"duplicate id {record_id!r}"
+
+
+class Collector:
+    """Sees every batch in input order; the one place that holds run-wide state."""
+
+    def __init__(self, ruleset: RuleSet, options: RunOptions) -> None:
+        self.ruleset = ruleset
+        self.options = options
+        self.part = ReportPart(ruleset, options.group_by)
+        self.store = ResultStore() if options.keep_results else None
+        self.ledger = Ledger()
+
+    @property
+    def fulfils_unmatched(self) -> int:
+        return self.ledger.fulfils_unmatched
+
+    def duplicates(self, outcome: BatchOutcome) -> dict[int, str]:
+        """Lines of a batch whose id was seen before (in this batch or an earlier one)."""
+        return self.ledger.duplicates(outcome.ids)
+
+    def take(self, outcome: BatchOutcome) -> None:
+        """Fold in a batch that has no duplicate ids (see `duplicates`).
+
+        A batch may also be several batches already merged in input order (the ids left empty
+        when duplicates were found elsewhere, as a Dask run does).
+        """
+        self.ledger.note_ids(outcome.ids)
+        self.part.merge(outcome.part)
+        self.part.note_latest(outcome.latest)
+        self.ledger.take(outcome.pending)
         if self.store is not None and outcome.spool:
             self.store.write_encoded(outcome.spool)
 
     def close(self) -> datetime | None:
         """Settle the held results against the as-of time; returns the as-of time used."""
         as_of = self.options.as_of or self.part.latest
-        for seq in sorted(self._held):
-            result = self._held.pop(seq)
-            engine.settle(result, self.ruleset, self._fulfilled, as_of)
+        for result in self.ledger.settle(self.ruleset, as_of):
             self.part.add(result)
             if self.store is not None:
                 self.store.add_settled(result)
-        self._open.clear()
-        self._fulfilled.clear()
         return as_of
+
+    def finish(self, faults: list[str] | None = None) -> RunResult:
+        """Close the run and hand back what it produced."""
+        as_of = self.close()
+        return RunResult(self.part, as_of, self.store, faults or [], self.fulfils_unmatched)
 
 
 def _batches(paths: list[str], options: RunOptions, faults: list[str]) -> Iterator[list[RawLine]]:
@@ -316,5 +430,4 @@ def evaluate(
         collector.take(outcome)
         if progress:
             progress(len(lines))
-    as_of = collector.close()
-    return RunResult(collector.part, as_of, collector.store, faults, collector.fulfils_unmatched)
+    return collector.finish(faults)

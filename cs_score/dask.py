@@ -15,35 +15,40 @@ How it runs:
    whatever the name), streams it in batches and folds them into one report part. One file is
    never split, so every ``FILE:LINE`` is exact; many files spread over the workers. For a bag,
    each bag partition is one partition, and its lines are named ``<bag>[P]:N`` (partition P,
-   N-th item).
+   N-th item). Outcomes stay on the workers (persisted) until the run ends.
 2. **Duplicate ids.** The first occurrence of an id in input order (file order, then line)
-   wins, as on one machine. Each partition lists its (id, position) pairs; a ``foldby`` on the
-   id finds the ids seen more than once, and only the partitions that hold a later occurrence
-   are scored again, with those lines rejected (``duplicate id 'X'``).
-3. **Reduce.** Report parts are tree-reduced (``split_every`` at a time): counts and sums merge
-   exactly, quantiles through a mergeable sketch. What only the whole input can settle travels
-   with them in input order: results whose promises are still open, and the events that
-   fulfil a promise (``fulfills``). On the client, the same `Ledger` as on one machine
-   settles them, so a promise made in one file and kept in another is credited exactly as
-   ``cs-score evaluate --jobs 1`` credits it.
-4. **Results.** When the output lists every interaction (``json``), each partition's results
+   wins, as on one machine. Each partition indexes its ids (id → first position); the indexes
+   are merged in a tree, ``split_every`` at a time, which finds every later occurrence, and
+   only the partitions that hold one are scored again, with those lines rejected
+   (``duplicate id 'X'``).
+3. **Promises.** A promise made in one partition may be kept in another. Each partition sends
+   the client, in input order, the promise ids of its results that are still open and the
+   events that fulfil a promise (``fulfills``) — not the results themselves. The client feeds
+   them to the same `Ledger` that settles promises on one machine, which decides, exactly as
+   ``cs-score evaluate --jobs 1`` does, which promise was kept and when; each partition then
+   settles its own held results with those verdicts and the as-of time.
+4. **Reduce.** Report parts are tree-reduced (``split_every`` at a time): counts and sums merge
+   exactly, quantiles through a mergeable sketch.
+5. **Results.** When the output lists every interaction (``json``), each partition's results
    come back to the client in order and are spooled to a temporary file.
 
 What grows with the input (and where):
 
 - the duplicate check: every interaction id with its position, once, on the worker that does
-  the final ``foldby`` combine (about 150 bytes an id in Python objects: some 1.5 GB per ten
-  million interactions), and each partition's own ids on its worker until the check is done;
-- on the client: open results and fulfilling events (as on one machine, this grows with the
-  promises still open, not with the log), and, only for outputs that list interactions, the
-  results in a temporary file;
-- on the workers: each partition's report part (small: counts, sums and sketches), and when
-  the output lists interactions, that partition's encoded results until they are collected.
+  the last merge of the id indexes (about 125 bytes an id of 8 characters: 125 MB a million),
+  and each
+  partition's own ids on its worker for the whole run;
+- on the client: the ids of open promises and the fulfilling events (as on one machine, this
+  grows with the promises still open, not with the log), and, only for outputs that list
+  interactions, the results in a temporary file (settled ones in memory, as on one machine);
+- on the workers: each partition's outcome (its report part, its ids, its open results and,
+  when the output lists interactions, its encoded results) until the run ends.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import glob
 import logging
 import os
@@ -53,12 +58,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from cs_score import engine
 from cs_score.api import _raw_line
+from cs_score.engine import InteractionResult
 from cs_score.errors import InputError, UsageError
 from cs_score.pipeline import (
     BATCH_LINES,
     BatchOutcome,
     Collector,
+    OpenPromises,
+    PendingItem,
     RunOptions,
     RunResult,
     absorb,
@@ -76,6 +85,7 @@ DASK_EXTRA = "pip install 'cs-score[dask]'"
 try:
     import dask.bag
     import fsspec
+    import msgspec
     from dask.base import compute, persist
     from dask.delayed import Delayed, delayed
 except ImportError as exc:  # pragma: no cover - exercised by a test with Dask hidden
@@ -234,44 +244,108 @@ def _empty(index: int, ruleset: RuleSet, options: RunOptions) -> BatchOutcome:
     )
 
 
-def _ids(partition: PartitionOutcome) -> list[tuple[str, int]]:
-    return [(record_id, seq) for seq, record_id in partition.outcome.ids]
+@dataclass
+class IdIndex:
+    """The ids of some partitions: each id's first position, and later occurrences found."""
+
+    first: dict[str, int]
+    repeats: list[tuple[str, int]]
 
 
-def _id_of(pair: tuple[str, int]) -> str:
-    return pair[0]
+def _id_index(partition: PartitionOutcome) -> IdIndex:
+    """Runs on a worker: index one partition's scored ids (its own repeats found at once)."""
+    first: dict[str, int] = {}
+    repeats: list[tuple[str, int]] = []
+    for seq, record_id in partition.outcome.ids:
+        if record_id in first:
+            repeats.append((record_id, seq))
+        else:
+            first[record_id] = seq
+    return IdIndex(first, repeats)
 
 
-def _add_position(positions: tuple[int, ...], pair: tuple[str, int]) -> tuple[int, ...]:
-    return (*positions, pair[1])
+def _join_indexes(*indexes: IdIndex) -> IdIndex:
+    """One step of the tree reduction of id indexes: the earliest position of an id wins."""
+    base = max(indexes, key=lambda index: len(index.first))
+    first, repeats = dict(base.first), list(base.repeats)
+    for index in indexes:
+        if index is base:
+            continue
+        repeats.extend(index.repeats)
+        for record_id, seq in index.first.items():
+            seen = first.get(record_id)
+            if seen is None:
+                first[record_id] = seq
+            else:
+                repeats.append((record_id, max(seq, seen)))
+                first[record_id] = min(seq, seen)
+    return IdIndex(first, repeats)
 
 
-def _join_positions(first: tuple[int, ...], second: tuple[int, ...]) -> tuple[int, ...]:
-    return first + second
+def _repeats(index: IdIndex) -> list[tuple[str, int]]:
+    return index.repeats
 
 
-def _repeated(entry: tuple[str, tuple[int, ...]]) -> bool:
-    return len(entry[1]) > 1
+def _open_promises(partition: PartitionOutcome) -> tuple[list[PendingItem], datetime | None]:
+    """Runs on a worker: what the client's ledger needs, without the results themselves."""
+    light: list[PendingItem] = [
+        OpenPromises(item.seq, tuple(item.promise_ids()))
+        if isinstance(item, InteractionResult)
+        else item
+        for item in partition.outcome.pending
+    ]
+    return light, partition.outcome.latest
 
 
-def _summary(partition: PartitionOutcome) -> PartitionOutcome:
-    """What travels through the reduction: the part and pending items, not ids or results."""
+def _settle(
+    partition: PartitionOutcome,
+    ruleset: RuleSet,
+    options: RunOptions,
+    fulfilled: dict[str, datetime],
+    as_of: datetime | None,
+) -> PartitionOutcome:
+    """Runs on a worker: judge the partition's held results, with what the client found.
+
+    Returns the partition's report part with the settled results folded in, its faults, and
+    (when results are kept) the settled results encoded in `spool`, in input order.
+    """
+    part = ReportPart(ruleset, options.group_by)
+    part.merge(partition.outcome.part)
+    encode = msgspec.json.encode
+    settled: list[bytes] = []
+    for item in partition.outcome.pending:
+        if isinstance(item, InteractionResult):
+            engine.settle(item, ruleset, fulfilled, as_of)
+            part.add(item)
+            if options.keep_results:
+                settled.append(b"%d\t%b\n" % (item.seq, encode(item.to_dict())))
     outcome = partition.outcome
-    light = BatchOutcome(outcome.first_seq, outcome.part, [], outcome.pending, b"", outcome.latest)
-    return PartitionOutcome(light, partition.faults)
+    done = BatchOutcome(outcome.first_seq, part, [], [], b"".join(settled), outcome.latest)
+    return PartitionOutcome(done, list(partition.faults))
 
 
 def _combine(*partitions: PartitionOutcome) -> PartitionOutcome:
-    """Merge neighbouring partitions, in input order (one step of the tree reduction)."""
+    """One step of the tree reduction of report parts (in input order, though order is moot)."""
     first, *rest = partitions
+    part = copy.deepcopy(first.outcome.part)  # inputs may be kept (persisted): never change them
+    faults = list(first.faults)
     for later in rest:
-        absorb(first.outcome, later.outcome)
-        first.faults.extend(later.faults)
-    return first
+        part.merge(later.outcome.part)
+        part.note_latest(later.outcome.latest)
+        faults.extend(later.faults)
+    part.note_latest(first.outcome.latest)
+    return PartitionOutcome(BatchOutcome(0, part, [], [], b"", part.latest), faults)
 
 
-def _spool(partition: PartitionOutcome) -> bytes:
-    return partition.outcome.spool
+def _results(partition: PartitionOutcome, settled: PartitionOutcome) -> tuple[bytes, bytes]:
+    """A partition's finished results and its settled ones, each as `seq<TAB>json` lines."""
+    return partition.outcome.spool, settled.outcome.spool
+
+
+def _without_results(settled: PartitionOutcome) -> PartitionOutcome:
+    outcome = settled.outcome
+    light = BatchOutcome(outcome.first_seq, outcome.part, [], [], b"", outcome.latest)
+    return PartitionOutcome(light, settled.faults)
 
 
 def evaluate(
@@ -325,37 +399,67 @@ def evaluate(
             return delayed(_score_file)(files[index], index, rules, options, storage_options, skip)
 
         count = len(files)
+    collector = Collector(ruleset, options)
     if count == 0:
-        return Collector(ruleset, options).finish()
+        return collector.finish()
+
+    # 1. Map: score every partition, and keep the outcomes on the workers.
     partitions = list(persist(*[task(index, None) for index in range(count)]))
-    # Duplicate ids across partitions: the first occurrence in input order wins.
-    ids = dask.bag.from_delayed([delayed(_ids)(partition) for partition in partitions])
-    repeated = (
-        ids.foldby(_id_of, _add_position, (), _join_positions, (), split_every=split_every)
-        .filter(_repeated)
-        .compute()
-    )
+
+    # 2. Ids repeated across partitions: the first occurrence in input order wins; only the
+    # partitions that hold a later occurrence are scored again, with those lines rejected.
+    indexes = [delayed(_id_index)(partition) for partition in partitions]
+    (repeats,) = compute(delayed(_repeats)(_tree(_join_indexes, indexes, split_every)))
     skips: dict[int, dict[int, str]] = {}
-    for record_id, positions in repeated:
-        for seq in sorted(positions)[1:]:
-            skips.setdefault(seq // PARTITION_STRIDE, {})[seq] = duplicate_reason(record_id)
-    for index, skip in skips.items():
-        partitions[index] = task(index, skip)
-    level = [delayed(_summary)(partition) for partition in partitions]
+    for record_id, seq in repeats:
+        skips.setdefault(seq // PARTITION_STRIDE, {})[seq] = duplicate_reason(record_id)
+    if skips:
+        again = sorted(skips)
+        rescored = persist(*[task(index, skips[index]) for index in again])
+        for index, partition in zip(again, rescored, strict=True):
+            partitions[index] = partition
+
+    # 3. Promises: open promise ids and fulfilling events, in input order, to the client's
+    # ledger (the results stay on the workers); the ledger's verdicts go back to settle them.
+    held_in: dict[str, list[int]] = {}
+    for items, partition_latest in compute(*[delayed(_open_promises)(p) for p in partitions]):
+        collector.ledger.take(items)
+        collector.part.note_latest(partition_latest)
+        for item in items:
+            if isinstance(item, OpenPromises):
+                for promise_id in item.promise_ids:
+                    held_in.setdefault(promise_id, []).append(item.seq // PARTITION_STRIDE)
+    as_of_used = options.as_of or collector.part.latest
+    kept: dict[int, dict[str, datetime]] = {}
+    for promise_id, at in collector.ledger.fulfilled.items():
+        for index in held_in.get(promise_id, ()):
+            kept.setdefault(index, {})[promise_id] = at
+    settled = [
+        delayed(_settle)(partition, rules, options, kept.get(index, {}), as_of_used)
+        for index, partition in enumerate(partitions)
+    ]
+    if collector.store is not None:
+        settled = list(persist(*settled))
+        for i in range(0, count, split_every):
+            pairs = zip(partitions[i : i + split_every], settled[i : i + split_every], strict=True)
+            for finished, judged in compute(*[delayed(_results)(p, s) for p, s in pairs]):
+                collector.store.write_encoded(finished)
+                collector.store.add_settled_encoded(judged)
+        settled = [delayed(_without_results)(s) for s in settled]
+
+    # 4. Reduce: report parts merge in a tree; the client merges the last one into its own.
+    (total,) = compute(_tree(_combine, settled, split_every))
+    collector.part.merge(total.outcome.part)
+    return collector.finish(total.faults)
+
+
+def _tree(step: Any, level: list[Delayed], split_every: int) -> Delayed:
+    """A tree reduction: `step` applied to `split_every` neighbours at a time, to one node."""
     while len(level) > 1:
         level = [
-            delayed(_combine)(*level[i : i + split_every])
-            for i in range(0, len(level), split_every)
+            delayed(step)(*level[i : i + split_every]) for i in range(0, len(level), split_every)
         ]
-    collector = Collector(ruleset, options)
-    if collector.store is not None:
-        for i in range(0, count, split_every):
-            spools = compute(*[delayed(_spool)(p) for p in partitions[i : i + split_every]])
-            for spool in spools:
-                collector.store.write_encoded(spool)
-    (total,) = compute(level[0])
-    collector.take(total.outcome)
-    return collector.finish(total.faults)
+    return level[0]
 
 
 @contextlib.contextmanager

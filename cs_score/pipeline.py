@@ -32,8 +32,21 @@ from cs_score.ruleset import RuleSet
 
 BATCH_LINES = 2000
 
-PendingItem = InteractionResult | tuple[str, datetime]
-"""What waits for the whole input: an open result, or (promise id, time) of a fulfilling event."""
+
+@dataclass(frozen=True, slots=True)
+class OpenPromises:
+    """An open result reduced to what settling needs to know: its position and promise ids.
+
+    A Dask run sends these to the client instead of whole results, which stay on the workers.
+    """
+
+    seq: int
+    promise_ids: tuple[str, ...]
+
+
+PendingItem = InteractionResult | OpenPromises | tuple[str, datetime]
+"""What waits for the whole input: an open result (or just its promise ids), or
+(promise id, time) of a fulfilling event."""
 
 
 @dataclass(frozen=True)
@@ -211,6 +224,13 @@ class ResultStore:
     def add_settled(self, result: InteractionResult) -> None:
         self._held[result.seq] = result.to_dict()
 
+    def add_settled_encoded(self, lines: bytes) -> None:
+        """Add settled results encoded as `seq<TAB>json` lines (settled on a Dask worker)."""
+        decode_line = msgspec.json.Decoder(dict[str, Any]).decode
+        for line in lines.splitlines():
+            seq_text, _, body = line.partition(b"\t")
+            self._held[int(seq_text)] = decode_line(body)
+
     def __iter__(self) -> Iterator[dict[str, Any]]:
         self._spool.flush()
         self._spool.seek(0)
@@ -239,7 +259,8 @@ class Ledger:
     one of those promises is recorded against it (the earliest time counts); `settle` judges
     the held results once the input has ended. Every way of scoring shares it: batches on one
     machine (`Collector`), records in memory (`cs_score.score_records`) and the partitions of a
-    Dask run, whose pending items come back in input order to the client.
+    Dask run, whose open promise ids and fulfilling events come to the client in input order
+    (`OpenPromises`), the client's `fulfilled` map going back to the workers that hold them.
     """
 
     def __init__(self) -> None:
@@ -273,6 +294,10 @@ class Ledger:
                 for promise_id in item.promise_ids():
                     self._open[promise_id] = item.seq
                 continue
+            if isinstance(item, OpenPromises):
+                for promise_id in item.promise_ids:
+                    self._open[promise_id] = item.seq
+                continue
             promise_id, at = item
             if promise_id in self._open:
                 previous = self._fulfilled.get(promise_id)
@@ -280,6 +305,11 @@ class Ledger:
                     self._fulfilled[promise_id] = at
             else:
                 self.fulfils_unmatched += 1
+
+    @property
+    def fulfilled(self) -> dict[str, datetime]:
+        """Open promise id → the earliest time a later event kept it (so far)."""
+        return self._fulfilled
 
     def settle(self, ruleset: RuleSet, as_of: datetime | None) -> list[InteractionResult]:
         """Judge every held result against the fulfilments and `as_of`; in input order."""

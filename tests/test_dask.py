@@ -132,18 +132,25 @@ def test_cli_on_an_existing_scheduler(
 
 def test_a_bag_of_lines_scores_as_one_stream(client: Client, logs: list[Path]) -> None:
     lines = [line for path in logs for line in _lines(path)]
-    bag = dask.bag.from_sequence(lines, partition_size=1500)  # the last one holds line 6001
-    run = on_dask.evaluate(bag, RULES, keep_results=False)
+    # A repeat within partition 0, and a copy of a partition 1 line placed before the original:
+    # the original, later in input order, is the one rejected.
+    lines[1499:1499] = [lines[20], lines[1600]]
+    bag = dask.bag.from_sequence(lines, partition_size=1500)  # the last one holds line 6003
+    run = on_dask.evaluate(bag, RULES, keep_results=False, split_every=2)
     scored = list(cs_score.score_records(lines, RULES))
     expected = cs_score.build_report(cs_score.fold(scored, RULES))
     report = run.report()
     assert report.summary == expected.summary
     assert report.rules_summary == expected.rules_summary
-    assert report.errors[-1] == {
-        "file": "<bag>[4]",
-        "line": 1,
-        "reason": "duplicate id 'I0000005'",
-    }
+    assert [(w["id"], w["score"]) for w in report.worst] == [
+        (w["id"], w["score"]) for w in expected.worst
+    ]
+    repeats = [error for error in report.errors if error["reason"].startswith("duplicate")]
+    assert repeats == [
+        {"file": "<bag>[0]", "line": 1500, "reason": "duplicate id 'I0000021'"},
+        {"file": "<bag>[1]", "line": 103, "reason": "duplicate id 'I0001601'"},
+        {"file": "<bag>[4]", "line": 3, "reason": "duplicate id 'I0000005'"},
+    ]
 
 
 def test_cli_starts_a_local_cluster(cli: Callable[..., Ran]) -> None:

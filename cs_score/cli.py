@@ -15,28 +15,31 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.progress import Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from cs_score import __version__, authoring, casetests, formats
+from cs_score import __version__, api, authoring, casetests
 from cs_score.errors import Problem, RuleSetError, UsageError, UserError
 from cs_score.explain import explain
 from cs_score.formats import FormatName, FormatOptions
 from cs_score.formats.explanation import ExplainFormatName, render_json, render_text
-from cs_score.pipeline import RunOptions, evaluate, find_interaction
+from cs_score.pipeline import RunResult, find_interaction
 from cs_score.records import MAX_LINE_BYTES
-from cs_score.report import GateSettings, build_report, check_group_spec
-from cs_score.ruleset import LOWEST_GRADE, RuleSet, load_ruleset
+from cs_score.report import GateSettings, check_group_spec
+from cs_score.ruleset import LOWEST_GRADE, RuleSet
 
 EXIT_PASSED, EXIT_GATE_FAILED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_BROKEN_PIPE = 141
 """As a shell reports a command whose reader went away (128 + SIGPIPE)."""
 MAX_REJECTIONS_ON_STDERR = 50
+DASK_EXTRA = "pip install 'cs-score[dask]'"
+"""What `--engine dask` asks for when Dask is not installed."""
 
 app = typer.Typer(
     name="cs-score",
@@ -138,6 +141,30 @@ def _progress(console: Console) -> Iterator[Callable[[int], None] | None]:
             bar.update(task, description=f"{rate:,.0f}/s")
 
         yield advance
+
+
+class Engine(StrEnum):
+    """Where `evaluate` scores: worker processes on this machine, or a Dask cluster."""
+
+    local = "local"
+    dask = "dask"
+
+
+def _evaluate_on_dask(
+    logs: list[str],
+    ruleset: RuleSet,
+    scheduler: str | None,
+    workers: int | None,
+    **options: Any,
+) -> RunResult:
+    """Score on a Dask cluster: the scheduler at ADDRESS, or a local one started for the run."""
+    try:
+        from cs_score import dask as on_dask
+    except ImportError:
+        raise UsageError(f"--engine dask needs Dask: {DASK_EXTRA}") from None
+    files = on_dask.expand_paths(logs)  # a missing input fails before a cluster starts
+    with on_dask.connect(scheduler, workers):
+        return on_dask.evaluate(files, ruleset, **options)
 
 
 class _Output:
@@ -251,6 +278,22 @@ def evaluate_command(
             show_default=False,
         ),
     ] = None,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            "--engine",
+            help="local: worker processes here; dask: a Dask cluster (needs cs-score[dask]).",
+            case_sensitive=False,
+        ),
+    ] = Engine.local,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="With --engine dask: the scheduler's ADDRESS (default: a local cluster).",
+            metavar="ADDRESS",
+        ),
+    ] = None,
 ) -> None:
     """Score every interaction in LOG... and print a graded report.
 
@@ -259,7 +302,11 @@ def evaluate_command(
     stderr = _stderr()
     out: _Output | None = None
     try:
-        ruleset = load_ruleset(rules)
+        if scheduler is not None and engine is not Engine.dask:
+            raise UsageError("--scheduler: needs --engine dask")
+        if scheduler is not None and jobs is not None:
+            raise UsageError("--jobs: sets the local cluster's workers; not with --scheduler")
+        ruleset = api.load_ruleset(rules)
         specs = tuple(dict.fromkeys(group_by or ()))
         for spec in specs:
             problem = check_group_spec(spec)
@@ -272,52 +319,45 @@ def evaluate_command(
             )
         fixed_as_of = _parse_as_of(as_of, ruleset)
         width = shutil.get_terminal_size((100, 24)).columns if output is None else 120
-        fmt = formats.get(
-            output_format,
-            FormatOptions(
-                color=output is None and _use_color(sys.stdout), width=width, details=details
-            ),
+        format_options = FormatOptions(
+            color=output is None and _use_color(sys.stdout), width=width, details=details
         )
         out = _Output(output)
-        options = RunOptions(
-            as_of=fixed_as_of,
-            group_by=specs,
-            jobs=jobs or _cores(),
-            keep_results=fmt.needs_results,
-            max_line_bytes=max_line_bytes,
-        )
-        with _progress(stderr) as advance:
-            run = evaluate(logs, ruleset, options, advance)
+        options: dict[str, Any] = {
+            "as_of": fixed_as_of,
+            "group_by": specs,
+            "keep_results": api.needs_results(output_format.value, format_options),
+            "max_line_bytes": max_line_bytes,
+        }
+        if engine is Engine.dask:
+            run = _evaluate_on_dask(logs, ruleset, scheduler, jobs, **options)
+        else:
+            with _progress(stderr) as advance:
+                run = api.evaluate(
+                    logs, ruleset, jobs=jobs or _cores(), progress=advance, **options
+                )
         if run.faults and run.part.read == 0:
             for fault in run.faults:
                 stderr.print(Text("error: ", style="bold red") + Text(fault))
             raise typer.Exit(EXIT_ERROR)
-        notes = []
-        if run.fulfils_unmatched:
-            notes.append(
-                f"{run.fulfils_unmatched} event(s) fulfil a promise that was not open at that "
-                "point (unknown id, already kept, or made later in the input)"
-            )
-        if run.part.events_reordered:
-            notes.append(
-                f"{run.part.events_reordered} interaction(s) had events out of time order; "
-                "they were sorted"
-            )
-        report = build_report(
-            run.part,
+        report = run.report(
             GateSettings.resolve(ruleset, min_score, min_grade),
             ["<stdin>" if log == "-" else log for log in logs],
-            run.as_of,
-            notes,
         )
         table_on_terminal = (
             output_format is FormatName.table and output is None and sys.stdout.isatty()
         )
         if not table_on_terminal:
             _report_rejections(stderr, report.errors)
-        out.write(fmt.render(report, run.results if run.results is not None else ()))
-        if run.results is not None:
-            run.results.close()
+        out.write(
+            api.render_chunks(
+                report,
+                run.results if run.results is not None else (),
+                output_format.value,
+                format_options,
+            )
+        )
+        run.close()
         if output_format is not FormatName.table or output is not None:
             s = report.summary
             stderr.print(
@@ -459,7 +499,7 @@ def rules_check_command(
     Example: [bold]cs-score rules check rules.yaml[/bold]
     """
     try:
-        resolved = authoring.resolve(load_ruleset(rules))
+        resolved = authoring.resolve(api.load_ruleset(rules))
     except RuleSetError as exc:
         _print_problems(exc.problems, "the rule set")
     except UserError as exc:
@@ -513,7 +553,7 @@ def test_command(
     """
     out: _Output | None = None
     try:
-        ruleset = load_ruleset(rules)
+        ruleset = api.load_ruleset(rules)
         files = casetests.load_cases(cases, ruleset)
         out = _Output(output)
         run = casetests.run_cases(files, ruleset)
@@ -613,7 +653,7 @@ def explain_command(
     """
     stderr = _stderr()
     try:
-        ruleset = load_ruleset(rules)
+        ruleset = api.load_ruleset(rules)
         fixed_as_of = _parse_as_of(as_of, ruleset)
         found = find_interaction(logs, ruleset, interaction_id, fixed_as_of)
         if found.result is None:

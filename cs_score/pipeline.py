@@ -18,9 +18,9 @@ import os
 import pickle
 import signal
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import IO, Any
 
 import msgspec
@@ -38,10 +38,26 @@ from cs_score.records import (
     read_lines,
     timestamps,
 )
-from cs_score.report import ReportPart
+from cs_score.report import GateSettings, Report, ReportPart, build_report
 from cs_score.ruleset import RuleSet
 
 BATCH_LINES = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class OpenPromises:
+    """An open result reduced to what settling needs to know: its position and promise ids.
+
+    A Dask run sends these to the client instead of whole results, which stay on the workers.
+    """
+
+    seq: int
+    promise_ids: tuple[str, ...]
+
+
+PendingItem = InteractionResult | OpenPromises | tuple[str, datetime]
+"""What waits for the whole input: an open result (or just its promise ids), or
+(promise id, time) of a fulfilling event."""
 
 
 @dataclass(frozen=True)
@@ -59,13 +75,42 @@ class RunOptions:
 
 @dataclass
 class RunResult:
-    """What a run produced: the merged report part, the as-of time, and the results in order."""
+    """What a run produced: the merged report part, the as-of time, and the results in order.
+
+    `results` holds every interaction result (as the outputs write them, in input order) when
+    the run was asked to keep them; `faults` names inputs that ended early (a damaged `.gz`),
+    after the lines read before the damage were scored.
+    """
 
     part: ReportPart
     as_of: datetime | None
     results: ResultStore | None
     faults: list[str] = field(default_factory=list)
     fulfils_unmatched: int = 0
+
+    def notes(self) -> list[str]:
+        """What the report's `notes` say about this run (unmatched fulfilments, sorted events)."""
+        notes = []
+        if self.fulfils_unmatched:
+            notes.append(
+                f"{self.fulfils_unmatched} event(s) fulfil a promise that was not open at that "
+                "point (unknown id, already kept, or made later in the input)"
+            )
+        if self.part.events_reordered:
+            notes.append(
+                f"{self.part.events_reordered} interaction(s) had events out of time order; "
+                "they were sorted"
+            )
+        return notes
+
+    def report(self, gate: GateSettings | None = None, inputs: Sequence[str] = ()) -> Report:
+        """The report of this run, with the gate's verdict (the rule set's gate by default)."""
+        return build_report(self.part, gate, inputs, self.as_of, self.notes())
+
+    def close(self) -> None:
+        """Remove the temporary file that holds the results, if any."""
+        if self.results is not None:
+            self.results.close()
 
 
 def check_inputs(paths: list[str]) -> None:
@@ -96,10 +141,28 @@ class BatchOutcome:
     part: ReportPart
     ids: list[tuple[int, str]]
     """(seq, id) of every scored interaction, for the duplicate check."""
-    pending: list[tuple[int, InteractionResult | tuple[str, datetime]]]
+    pending: list[PendingItem]
     """In input order: open results, and (promise id, time) of fulfilling events."""
     spool: bytes
     latest: datetime | None
+
+
+def score_line(
+    raw: RawLine,
+    seq: int,
+    ruleset: RuleSet,
+    as_of: datetime | None = None,
+    max_line_bytes: int = MAX_LINE_BYTES,
+    zone: tzinfo | None = None,
+) -> InteractionResult | Rejection:
+    """Decode and score one line: the one path every record takes, from a file or from memory.
+
+    The result may still be open (promises that only the rest of the input can settle).
+    """
+    decoded = decode(raw, zone or ruleset.zone, max_line_bytes)
+    if isinstance(decoded, Rejection):
+        return decoded
+    return engine.score(decoded, ruleset, seq, as_of)
 
 
 def score_batch(
@@ -117,7 +180,7 @@ def score_batch(
     zone = ruleset.zone
     part = ReportPart(ruleset, options.group_by)
     ids: list[tuple[int, str]] = []
-    pending: list[tuple[int, InteractionResult | tuple[str, datetime]]] = []
+    pending: list[PendingItem] = []
     spool: list[bytes] = []
     encode = msgspec.json.encode
     latest: datetime | None = None
@@ -126,23 +189,35 @@ def score_batch(
         if skip and seq in skip:
             part.reject(Rejection(raw.file, raw.line, skip[seq]), seq)
             continue
-        decoded = decode(raw, zone, options.max_line_bytes)
-        if isinstance(decoded, Rejection):
-            part.reject(decoded, seq)
+        result = score_line(raw, seq, ruleset, options.as_of, options.max_line_bytes, zone)
+        if isinstance(result, Rejection):
+            part.reject(result, seq)
             continue
-        result = engine.score(decoded, ruleset, seq, options.as_of)
         ids.append((seq, result.id))
         if result.latest is not None and (latest is None or result.latest > latest):
             latest = result.latest
-        for fulfilment in result.fulfills:
-            pending.append((seq, fulfilment))
+        pending.extend(result.fulfills)
         if result.is_open:
-            pending.append((seq, result))
+            pending.append(result)
             continue
         part.add(result)
         if options.keep_results:
             spool.append(b"%d\t%b\n" % (seq, encode(result.to_dict())))
     return BatchOutcome(first_seq, part, ids, pending, b"".join(spool), latest)
+
+
+def absorb(first: BatchOutcome, later: BatchOutcome) -> BatchOutcome:
+    """Fold a later outcome into an earlier one, keeping input order; returns `first`.
+
+    Parts merge exactly; ids, pending items and spooled results are concatenated in order.
+    """
+    first.part.merge(later.part)
+    first.ids.extend(later.ids)
+    first.pending.extend(later.pending)
+    first.spool += later.spool
+    if later.latest is not None and (first.latest is None or later.latest > first.latest):
+        first.latest = later.latest
+    return first
 
 
 class ResultStore:
@@ -166,6 +241,10 @@ class ResultStore:
         """Add a result settled at the end; call in input order."""
         self._settled.write(b"%d\t%b\n" % (result.seq, self._encode(result.to_dict())))
 
+    def add_settled_encoded(self, lines: bytes) -> None:
+        """Add settled results encoded as `seq<TAB>json` lines (settled on a Dask worker)."""
+        self._settled.write(lines)
+
     @staticmethod
     def _lines(spool: IO[bytes]) -> Iterator[tuple[int, bytes]]:
         spool.flush()
@@ -185,32 +264,116 @@ class ResultStore:
 
 
 class _HeldResults:
-    """Results waiting for the end of the input, pickled to a temporary file.
+    """Results waiting for the end of the input, in memory or pickled to a temporary file.
 
-    Only their positions stay in memory, so memory grows with the number of interactions whose
-    promises are open, by a few dozen bytes each, not with their evidence.
+    Spilled, only their positions stay in memory, so memory grows with the number of
+    interactions whose promises are open by a few dozen bytes each, not with their evidence.
     """
 
-    def __init__(self) -> None:
-        self._file: IO[bytes] = tempfile.TemporaryFile(prefix="cs-score-held-")  # noqa: SIM115
+    def __init__(self, spill: bool) -> None:
+        self._file: IO[bytes] | None = (
+            tempfile.TemporaryFile(prefix="cs-score-held-") if spill else None  # noqa: SIM115
+        )
         self._where: dict[int, int] = {}
-
-    def __len__(self) -> int:
-        return len(self._where)
+        self._kept: dict[int, InteractionResult] = {}
 
     def add(self, result: InteractionResult) -> None:
+        if self._file is None:
+            self._kept[result.seq] = result
+            return
         self._file.seek(0, os.SEEK_END)
         self._where[result.seq] = self._file.tell()
         pickle.dump(result, self._file, protocol=pickle.HIGHEST_PROTOCOL)
 
     def pop_all(self) -> Iterator[InteractionResult]:
         """Every held result, in input order, then forget them."""
+        if self._file is None:
+            for seq in sorted(self._kept):
+                yield self._kept.pop(seq)
+            return
         for seq in sorted(self._where):
             self._file.seek(self._where[seq])
             result: InteractionResult = pickle.load(self._file)
             yield result
         self._where.clear()
         self._file.close()
+        self._file = tempfile.TemporaryFile(prefix="cs-score-held-")  # noqa: SIM115
+
+
+class Ledger:
+    """What only the whole input can tell: ids already seen, open promises and their keepers.
+
+    Items arrive in input order. A repeated id is reported (the first occurrence wins); a
+    result whose promises are still open is held, with its promise ids; an event that fulfils
+    one of those promises is recorded against it (the earliest time counts); `settle` judges
+    the held results once the input has ended. Every way of scoring shares it: batches on one
+    machine (`Collector`), records in memory (`cs_score.score_records`) and the partitions of a
+    Dask run, whose open promise ids and fulfilling events come to the client in input order
+    (`OpenPromises`), the client's `fulfilled` map going back to the workers that hold them.
+    """
+
+    def __init__(self, spill: bool = False) -> None:
+        """`spill`: keep held results in a temporary file rather than in memory."""
+        self._ids = IdSet()
+        self._held = _HeldResults(spill)
+        self._open: dict[str, int] = {}
+        self._fulfilled: dict[str, datetime] = {}
+        self.fulfils_unmatched = 0
+
+    def duplicates(self, ids: Iterable[tuple[int, str]]) -> dict[int, str]:
+        """Which of these (seq, id) pairs repeat an id seen before or earlier among them."""
+        seen = self._ids
+        found: dict[int, str] = {}
+        batch: set[str] = set()
+        for seq, record_id in ids:
+            if record_id in seen or record_id in batch:
+                found[seq] = duplicate_reason(record_id)
+            else:
+                batch.add(record_id)
+        return found
+
+    def note_ids(self, ids: Iterable[tuple[int, str]]) -> None:
+        """Remember ids that were scored, so a later repeat is found."""
+        self._ids.update(record_id for _, record_id in ids)
+
+    def take(self, pending: Iterable[PendingItem]) -> None:
+        """Hold open results and record fulfilling events, in input order."""
+        for item in pending:
+            if isinstance(item, InteractionResult):
+                self._held.add(item)
+                for promise_id in item.promise_ids():
+                    self._open[promise_id] = item.seq
+                continue
+            if isinstance(item, OpenPromises):
+                for promise_id in item.promise_ids:
+                    self._open[promise_id] = item.seq
+                continue
+            promise_id, at = item
+            if promise_id in self._open:
+                previous = self._fulfilled.get(promise_id)
+                if previous is None or at < previous:
+                    self._fulfilled[promise_id] = at
+            else:
+                self.fulfils_unmatched += 1
+
+    @property
+    def fulfilled(self) -> dict[str, datetime]:
+        """Open promise id → the earliest time a later event kept it (so far)."""
+        return self._fulfilled
+
+    def settle(self, ruleset: RuleSet, as_of: datetime | None) -> Iterator[InteractionResult]:
+        """Judge every held result against the fulfilments and `as_of`, yielding them in input
+        order (use what it yields: a spilled result is a fresh copy)."""
+        for result in self._held.pop_all():
+            engine.settle(result, ruleset, self._fulfilled, as_of)
+            yield result
+        self._open.clear()
+        self._fulfilled.clear()
+
+
+def duplicate_reason(record_id: str) -> str:
+    """Why a repeated id is rejected (the same words on one machine and on a cluster)."""
+    return f"duplicate id {record_id!r}"
 
 
 class Collector:
@@ -221,37 +384,29 @@ class Collector:
         self.options = options
         self.part = ReportPart(ruleset, options.group_by)
         self.store = ResultStore() if options.keep_results else None
-        self._ids = IdSet()
-        self._held = _HeldResults()
-        self._open: dict[str, int] = {}
+        self.ledger = Ledger(spill=True)
         self.watch: set[int] = set()
         """Positions of results whose settled form is wanted after `close` (see `settled`)."""
         self.settled: dict[int, InteractionResult] = {}
-        self._fulfilled: dict[str, datetime] = {}
-        self.fulfils_unmatched = 0
+
+    @property
+    def fulfils_unmatched(self) -> int:
+        return self.ledger.fulfils_unmatched
 
     def duplicates(self, outcome: BatchOutcome) -> dict[int, str]:
         """Lines of a batch whose id was seen before (in this batch or an earlier one)."""
-        seen = self._ids
-        found: dict[int, str] = {}
-        batch: set[str] = set()
-        for seq, record_id in outcome.ids:
-            if record_id in seen or record_id in batch:
-                found[seq] = f"duplicate id {record_id!r}"
-            else:
-                batch.add(record_id)
-        return found
+        return self.ledger.duplicates(outcome.ids)
 
     def take(self, outcome: BatchOutcome) -> None:
-        """Fold in a batch that has no duplicate ids (see `duplicates`)."""
-        self._ids.update(record_id for _, record_id in outcome.ids)
+        """Fold in a batch that has no duplicate ids (see `duplicates`).
+
+        A batch may also be several batches already merged in input order (the ids left empty
+        when duplicates were found elsewhere, as a Dask run does).
+        """
+        self.ledger.note_ids(outcome.ids)
         self.part.merge(outcome.part)
         self.part.note_latest(outcome.latest)
-        for _, item in outcome.pending:
-            if isinstance(item, InteractionResult):
-                self._hold(item)
-            else:
-                self._note_fulfils([item])
+        self.ledger.take(outcome.pending)
         if self.store is not None and outcome.spool:
             self.store.write_encoded(outcome.spool)
 
@@ -260,15 +415,15 @@ class Collector:
         if isinstance(item, Rejection):
             self.part.reject(item, seq)
             return
-        if item.id in self._ids:
-            message = f"duplicate id {item.id!r}"
+        if self.ledger.duplicates([(seq, item.id)]):
+            message = duplicate_reason(item.id)
             self.part.reject(Rejection(item.source.file, item.source.line, message), seq)
             return
-        self._ids.add(item.id)
+        self.ledger.note_ids([(seq, item.id)])
         self.part.note_latest(item.latest)
-        self._note_fulfils(item.fulfills)
+        self.ledger.take(item.fulfills)
         if item.is_open:
-            self._hold(item)
+            self.ledger.take([item])
         else:
             self.part.add(item)
 
@@ -280,42 +435,30 @@ class Collector:
         promises it keeps. Used when only one interaction's result is wanted (`explain`).
         """
         record = decoded.interaction
-        if record.id in self._ids:
-            message = f"duplicate id {record.id!r}"
+        if self.ledger.duplicates([(seq, record.id)]):
+            message = duplicate_reason(record.id)
             self.part.reject(Rejection(decoded.source.file, decoded.source.line, message), seq)
             return False
-        self._ids.add(record.id)
+        self.ledger.note_ids([(seq, record.id)])
         self.part.note_latest(max(timestamps(record), default=None))
-        self._note_fulfils(engine.fulfilments(record))
+        self.ledger.take(engine.fulfilments(record))
         return True
-
-    def _hold(self, result: InteractionResult) -> None:
-        self._held.add(result)
-        for promise_id in result.promise_ids():
-            self._open[promise_id] = result.seq
-
-    def _note_fulfils(self, fulfills: list[tuple[str, datetime]]) -> None:
-        for promise_id, at in fulfills:
-            if promise_id in self._open:
-                previous = self._fulfilled.get(promise_id)
-                if previous is None or at < previous:
-                    self._fulfilled[promise_id] = at
-            else:
-                self.fulfils_unmatched += 1
 
     def close(self) -> datetime | None:
         """Settle the held results against the as-of time; returns the as-of time used."""
         as_of = self.options.as_of or self.part.latest
-        for result in self._held.pop_all():
+        for result in self.ledger.settle(self.ruleset, as_of):
             if result.seq in self.watch:
                 self.settled[result.seq] = result
-            engine.settle(result, self.ruleset, self._fulfilled, as_of)
             self.part.add(result)
             if self.store is not None:
                 self.store.add_settled(result)
-        self._open.clear()
-        self._fulfilled.clear()
         return as_of
+
+    def finish(self, faults: list[str] | None = None) -> RunResult:
+        """Close the run and hand back what it produced."""
+        as_of = self.close()
+        return RunResult(self.part, as_of, self.store, faults or [], self.fulfils_unmatched)
 
 
 def _batches(paths: list[str], options: RunOptions, faults: list[str]) -> Iterator[list[RawLine]]:
@@ -411,8 +554,7 @@ def evaluate(
         collector.take(outcome)
         if progress:
             progress(len(lines))
-    as_of = collector.close()
-    return RunResult(collector.part, as_of, collector.store, faults, collector.fulfils_unmatched)
+    return collector.finish(faults)
 
 
 @dataclass

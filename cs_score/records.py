@@ -319,6 +319,21 @@ def read_lines(path: str, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[RawL
     A damaged gzip stream raises InputError naming the last good line.
     """
     name, stream = _open(path)
+    try:
+        yield from read_stream(name, stream, max_line_bytes)
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+
+
+def read_stream(
+    name: str, stream: BinaryIO, max_line_bytes: int = MAX_LINE_BYTES
+) -> Iterator[RawLine]:
+    """Stream the lines of an open binary stream named `name`, as `read_lines` does a file.
+
+    The caller opens and closes the stream: a local file, standard input, or any fsspec file
+    (which is how `cs_score.dask` reads logs from object stores).
+    """
     number = 0
     try:
         reader = _maybe_gunzip(stream)
@@ -341,9 +356,6 @@ def read_lines(path: str, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[RawL
         raise InputError(f"{name}: damaged gzip data after line {number} ({exc})") from None
     except OSError as exc:
         raise InputError(f"{name}: read failed after line {number} ({exc})") from None
-    finally:
-        if stream is not sys.stdin.buffer:
-            stream.close()
 
 
 def timestamps(record: Interaction) -> Iterator[datetime]:

@@ -10,6 +10,7 @@ render; it never changes a score.
 from __future__ import annotations
 
 import heapq
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
@@ -327,13 +328,23 @@ def _grade_counts(counts: dict[str, int], order: list[str]) -> dict[str, int]:
 
 def build_report(
     part: ReportPart,
-    gate: GateSettings,
-    inputs: list[str],
-    as_of: datetime | None,
-    notes: list[str] | None = None,
+    gate: GateSettings | None = None,
+    inputs: Sequence[str] = (),
+    as_of: datetime | None = None,
+    notes: Sequence[str] | None = None,
 ) -> Report:
-    """The report of a finished (merged) part, with the gate's verdict."""
+    """The report of a finished (merged) part, with the gate's verdict.
+
+    `gate` defaults to the rule set's own; `as_of` (the "now" promises were judged against)
+    defaults to the latest timestamp the part saw, as a run's does when none is fixed.
+    """
+    if part.ruleset is None:
+        raise ValueError("this report part has no rule set (it was pickled): merge it into one")
     ruleset = part.ruleset
+    if gate is None:
+        gate = GateSettings.resolve(ruleset)
+    if as_of is None:
+        as_of = part.latest
     order = ruleset.grade_order()
     mean = _mean_cents(part.score_cents, part.rated)
     summary = {
@@ -425,14 +436,14 @@ def build_report(
             "pass_score": ruleset.model.pass_score,
             "grades": ruleset.model.grades,
         },
-        inputs=inputs,
+        inputs=list(inputs),
         summary=summary,
         rules_summary=rules_summary,
         groups=groups,
         worst=worst,
         errors=errors,
         gate=verdict,
-        notes=notes or [],
+        notes=list(notes or []),
     )
 
 

@@ -437,6 +437,8 @@ def test_every_line_is_scored_or_rejected(tmp_path: Path, body: list[bytes]) -> 
         run = evaluate([str(log)], RULESET, RunOptions(keep_results=True, batch_lines=5))
     except InputError:
         return  # a whole-file fault, reported as such
+    if run.faults and run.part.read == 0:
+        return  # starts like gzip but is not: a damaged .gz, reported as a whole-file fault
     expected = sum(1 for line in body if line.strip())
     assert run.part.read == run.part.scored + len(run.part.rejections) == expected
     assert run.results is not None

@@ -107,6 +107,7 @@ def main(argv: list[str] | None = None) -> None:
     engines = args.engines.split(",")
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        f"; load average before: {os.getloadavg()[0]:.2f} (other work on the machine skews times)"
     )
     if "dask" in engines:
         tiny = [HERE.parent / "examples" / "interactions.jsonl"]
@@ -144,6 +145,7 @@ def main(argv: list[str] | None = None) -> None:
             f"{'':>12} Dask report {'identical' if dask_digest == local_digest else 'DIFFERS'}"
             f" to --jobs {jobs} on the same {args.parts} files"
         )
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -273,7 +273,7 @@ def evaluate_command(
         typer.Option(
             "--jobs",
             "-j",
-            help="Worker processes (default: one per core).",
+            help="Worker processes (default: one per core); with --engine dask, local workers.",
             min=1,
             show_default=False,
         ),
@@ -282,7 +282,7 @@ def evaluate_command(
         Engine,
         typer.Option(
             "--engine",
-            help="local: worker processes here; dask: a Dask cluster (needs cs-score[dask]).",
+            help="local: worker processes here; dask: a Dask cluster (needs the dask extra).",
             case_sensitive=False,
         ),
     ] = Engine.local,

@@ -36,8 +36,7 @@ What grows with the input (and where):
 
 - the duplicate check: every interaction id with its position, once, on the worker that does
   the last merge of the id indexes (about 125 bytes an id of 8 characters: 125 MB a million),
-  and each
-  partition's own ids on its worker for the whole run;
+  and each partition's own ids on its worker for the whole run;
 - on the client: the ids of open promises and the fulfilling events (as on one machine, this
   grows with the promises still open, not with the log), and, only for outputs that list
   interactions, the results in a temporary file (settled ones in memory, as on one machine);
@@ -53,6 +52,7 @@ import glob
 import logging
 import os
 import uuid
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -484,14 +484,18 @@ def connect(scheduler: str | None = None, workers: int | None = None) -> Iterato
         with client:
             yield client
         return
-    cluster = LocalCluster(
-        n_workers=workers or _cores(),
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        silence_logs=logging.ERROR,
-    )
+    with warnings.catch_warnings():
+        # The scheduler's small HTTP server (health, metrics) takes another port when 8787 is
+        # taken; that is no news for a cluster that lives as long as one run.
+        warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)
+        cluster = LocalCluster(
+            n_workers=workers or _cores(),
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
     with cluster, Client(cluster) as client:
         yield client
 

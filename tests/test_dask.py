@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import dask
 import dask.bag
 import pytest
 from conftest import EXAMPLE, ROOT, Ran
@@ -196,3 +197,15 @@ def test_without_dask_the_engine_says_how_to_install_it(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr == "error: --engine dask needs Dask: pip install 'cs-score[dask]'\n"
     assert done.stdout == ""
+
+
+def test_without_a_cluster_dasks_own_scheduler_gives_the_same_report(
+    logs: list[Path], cli: Callable[..., Ran]
+) -> None:
+    names = [str(path) for path in logs]
+    one = cli("evaluate", *names, "--jobs", "1", "-f", "json")
+    with dask.config.set(scheduler="sync"):
+        run = on_dask.evaluate(names, RULES)
+    assert run.results is not None
+    assert cs_score.render(run.report(inputs=names), run.results, "json") == one.stdout
+    run.close()

@@ -163,6 +163,10 @@ _FIGURES: dict[str, Callable[[dict[str, Any]], str]] = {
 }
 
 
+STATUS_MARK = {"pass": "✔", "partial": "◐", "fail": "✘", "na": "·"}
+"""How a rule's status is marked in tables of interactions."""
+
+
 def two_decimals(value: float | None) -> str:
     """A score or credit as shown in reports: two decimals, or "–" when there is none."""
     return "–" if value is None else f"{value:.2f}"

@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cs_score.formats.base import (
+    STATUS_MARK,
     FormatOptions,
     condition_parts,
     percent,
@@ -26,7 +27,6 @@ from cs_score.formats.base import (
 )
 from cs_score.report import Report
 
-STATUS_MARK = {"pass": "✔", "partial": "◐", "fail": "✘", "na": "·"}
 MAX_ERRORS_SHOWN = 20
 
 

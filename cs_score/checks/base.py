@@ -12,7 +12,6 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from cs_score.calendars import Calendar
 from cs_score.phrases import (
-    PhraseBook,
     PhraseHit,
     PhraseIndex,
     normalize,
@@ -227,9 +226,6 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-iso = _iso
-
-
 def inline_key(rule_id: str, phrases: Mapping[str, list[str]]) -> tuple[str, str]:
     """How a rule's inline phrases are found in the phrase book: rule id and phrases."""
     return rule_id, repr(sorted((lang, list(items)) for lang, items in phrases.items()))
@@ -249,12 +245,6 @@ class Compiled:
         phrases = rule.inline_phrases()
         assert phrases is not None
         return self.inline[inline_key(rule.id, phrases)]
-
-
-def book_copy(book: PhraseBook) -> PhraseBook:
-    return {
-        name: {lang: list(items) for lang, items in langs.items()} for name, langs in book.items()
-    }
 
 
 class Stats:

@@ -83,9 +83,14 @@ class PhraseIndex:
                         entry[1].append(PhraseHit(phrase, pack))
         self._root: _Node = _freeze(root)
         self._first_words = frozenset(self._root)
+        self._cache: dict[str, Mapping[str, PhraseHit]] = {}
 
     def __bool__(self) -> bool:
         return bool(self._root)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Sent to other processes without the texts remembered here.
+        return {**self.__dict__, "_cache": {}}
 
     def packs_in(self, normalized: str) -> dict[str, PhraseHit]:
         """Each pack with a phrase in `normalized`, and its first phrase found.
@@ -95,17 +100,15 @@ class PhraseIndex:
         begins a longer one counts too ("sorry for the delay" also says "sorry"). Where phrases
         of one pack start at the same word, the longest is the one quoted.
         """
-        found: dict[str, PhraseHit] = {}
         words = _WORD.findall(normalized)
-        if self._first_words.isdisjoint(words):
-            return found
+        starts = self._first_words.intersection(words)
+        if not starts:
+            return _NOTHING
+        found: dict[str, PhraseHit] = {}
         root = self._root
         count = len(words)
-        for start, word in enumerate(words):
-            entry = root.get(word)
-            if entry is None:
-                continue
-            children, hits = entry
+        for start in [position for position, word in enumerate(words) if word in starts]:
+            children, hits = root[words[start]]
             if not children:
                 for hit in hits:
                     if hit.pack not in found:
@@ -126,6 +129,29 @@ class PhraseIndex:
                     if hit.pack not in found:
                         found[hit.pack] = hit
         return found
+
+    def hits_in(self, text: str) -> Mapping[str, PhraseHit]:
+        """`packs_in` of a raw text, remembered: agents' canned replies repeat all day.
+
+        The mapping returned is shared between calls and must not be changed. Texts longer
+        than `CACHED_TEXT_CHARS` are matched every time (they rarely repeat word for word), and
+        the memory is bounded: once `CACHED_TEXTS` texts are remembered, they are forgotten.
+        """
+        found = self._cache.get(text)
+        if found is None:
+            found = self.packs_in(normalize(text))
+            if len(text) <= CACHED_TEXT_CHARS:
+                if len(self._cache) >= CACHED_TEXTS:
+                    self._cache.clear()
+                self._cache[text] = found
+        return found
+
+
+_NOTHING: dict[str, PhraseHit] = {}
+"""What `packs_in` returns for a text with no phrase (shared; never changed)."""
+
+CACHED_TEXTS = 32_768
+CACHED_TEXT_CHARS = 300
 
 
 def _freeze(node: dict[str, list[Any]]) -> _Node:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import random
 import unicodedata
 from collections.abc import Iterator
@@ -236,6 +237,10 @@ class _CountingTrie(dict[str, Any]):
         _CountingTrie.lookups += 1
         return super().get(key, default)
 
+    def __getitem__(self, key: str) -> Any:
+        _CountingTrie.lookups += 1
+        return super().__getitem__(key)
+
 
 def _counting_freeze(node: dict[str, list[Any]]) -> Any:
     return _CountingTrie(
@@ -286,6 +291,43 @@ def test_a_thousand_phrases_cost_what_ten_do(monkeypatch: pytest.MonkeyPatch) ->
         lookups[size] = _CountingTrie.lookups
         assert tokenized == len(messages)
     assert results[10] == results[1_000]
-    # Per group of four messages: 7 + 1 words looked up in the first, 10 + 3 in the second,
-    # none in the third (no word starts a phrase), 6 + 2 in the fourth: 29, times 25.
-    assert lookups[10] == lookups[1_000] == 29 * 25
+    # Only words that start some phrase are looked up, then the words after them as far as a
+    # phrase goes. Per group of four messages: "order" + "number" in the first; "refund",
+    # then "thank" + "you" + "for" + "calling" in the second; none in the third; three times
+    # "refund", "order" + "order", "order" + "number" in the fourth: 14, times 25.
+    assert lookups[10] == lookups[1_000] == 14 * 25
+
+
+def test_texts_are_matched_once_and_the_memory_is_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    index = PhraseIndex({"apologize": {"en": ["sorry"]}, "greeting": {"en": ["hello"]}})
+    monkeypatch.setattr(phrases_module, "CACHED_TEXTS", 2)
+    monkeypatch.setattr(phrases_module, "CACHED_TEXT_CHARS", 20)
+    scans = 0
+    real = index.packs_in
+
+    def counting(normalized: str) -> dict[str, Any]:
+        nonlocal scans
+        scans += 1
+        return real(normalized)
+
+    monkeypatch.setattr(index, "packs_in", counting)
+    assert list(index.hits_in("Hello! Sorry.")) == ["greeting", "apologize"]
+    assert list(index.hits_in("Hello! Sorry.")) == ["greeting", "apologize"]
+    assert scans == 1
+    long_text = "Sorry, " + "x" * 20
+    assert list(index.hits_in(long_text)) == list(index.hits_in(long_text)) == ["apologize"]
+    assert scans == 3  # too long to remember
+    index.hits_in("one")
+    index.hits_in("two")  # a third text: the two remembered are forgotten
+    index.hits_in("Hello! Sorry.")
+    assert scans == 6
+
+
+def test_an_index_travels_without_the_texts_it_remembers() -> None:
+    index = PhraseIndex({"apologize": {"en": ["sorry"]}})
+    index.hits_in("Sorry!")
+    copy = pickle.loads(pickle.dumps(index))
+    assert copy._cache == {}
+    assert copy.hits_in("Sorry!")["apologize"].phrase == "sorry"

@@ -14,7 +14,6 @@ from cs_score.calendars import Calendar
 from cs_score.phrases import (
     PhraseHit,
     PhraseIndex,
-    normalize,
 )
 from cs_score.records import Event, Interaction
 
@@ -135,7 +134,6 @@ class Facts:
         "_first_agent_event",
         "_hits",
         "_messages",
-        "_normalized",
         "as_of",
         "index",
         "record",
@@ -148,18 +146,9 @@ class Facts:
         self.index = index
         self.as_of = as_of
         """The as-of time when the run fixes it (`--as-of`); None: the end of the input."""
-        self._normalized: dict[int, str] = {}
-        self._hits: dict[int, dict[str, PhraseHit]] = {}
+        self._hits: dict[int, Mapping[str, PhraseHit]] = {}
         self._messages: dict[str, list[int]] = {}
         self._first_agent_event: Event | bool | None = False
-
-    def text(self, index: int) -> str:
-        """The normalized text of event `index` (casefolded, accents stripped)."""
-        cached = self._normalized.get(index)
-        if cached is None:
-            cached = normalize(self.record.events[index].text or "")
-            self._normalized[index] = cached
-        return cached
 
     def messages_from(self, speaker: str) -> list[int]:
         """Indexes of the message events with text from `speaker`."""
@@ -186,11 +175,11 @@ class Facts:
         event = self.first_agent_event()
         return event.at if event else None
 
-    def hits(self, index: int) -> dict[str, PhraseHit]:
+    def hits(self, index: int) -> Mapping[str, PhraseHit]:
         """Every phrase pack mentioned in event `index`, with the first phrase found."""
         found = self._hits.get(index)
         if found is None:
-            found = self.index.packs_in(self.text(index))
+            found = self.index.hits_in(self.record.events[index].text or "")
             self._hits[index] = found
         return found
 

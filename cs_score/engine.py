@@ -14,35 +14,16 @@ from typing import Any
 
 from cs_score.checks import promises as promises_kind
 from cs_score.checks.base import FAIL, NA, Facts, Outcome
-from cs_score.records import Decoded, Interaction, Source, timestamps
+from cs_score.records import Decoded, Interaction, Source
 from cs_score.ruleset import RuleSet
 
 COPIED_FIELDS = ("agent", "team", "channel", "case")
 """Record fields copied into every interaction result (for grouping and reading)."""
 
 
-@dataclass(slots=True)
-class RuleResult:
-    """One rule's verdict on one interaction."""
-
-    kind: str
-    status: str
-    credit: float | None
-    weight: float
-    critical: bool
-    reason: str
-    evidence: dict[str, Any]
-    measure: Any = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "status": self.status,
-            "credit": None if self.credit is None else round(self.credit, 4),
-            "weight": self.weight,
-            "reason": self.reason,
-            "evidence": self.evidence,
-        }
+RuleResult = Outcome
+"""One rule's verdict on one interaction: the check's outcome, with the rule's kind, weight
+and whether it is critical."""
 
 
 @dataclass(slots=True)
@@ -67,6 +48,8 @@ class InteractionResult:
     fulfills: list[tuple[str, datetime]] = field(default_factory=list)
     latest: datetime | None = None
     events_reordered: bool = False
+    explained: bool = True
+    """False when rules may have left out reasons and evidence (see `score`)."""
 
     @property
     def is_open(self) -> bool:
@@ -78,6 +61,7 @@ class InteractionResult:
 
     def to_dict(self) -> dict[str, Any]:
         """The interaction result as SPEC.md's outputs describe it."""
+        self._must_be_explained()
         data: dict[str, Any] = {
             "id": self.id,
             "source": {"file": self.source.file, "line": self.source.line},
@@ -92,8 +76,13 @@ class InteractionResult:
         data["rules"] = {rule_id: result.to_dict() for rule_id, result in self.rules.items()}
         return data
 
+    def _must_be_explained(self) -> None:
+        if not self.explained:
+            raise ValueError(f"{self.id}: scored without explanations; score it with explain")
+
     def lost_points(self) -> list[str]:
         """Why this interaction lost points: the rules that did not fully pass, worst first."""
+        self._must_be_explained()
         if self.critical_failure:
             rule = self.rules[self.critical_failure]
             return [f"{self.critical_failure} (critical): {rule.reason}"]
@@ -107,11 +96,22 @@ class InteractionResult:
 
 
 def score(
-    decoded: Decoded, ruleset: RuleSet, seq: int, as_of: datetime | None = None
+    decoded: Decoded,
+    ruleset: RuleSet,
+    seq: int,
+    as_of: datetime | None = None,
+    explain: bool = True,
 ) -> InteractionResult:
-    """Apply every rule of the rule set to one interaction (`as_of`: a fixed "now", if any)."""
+    """Apply every rule of the rule set to one interaction (`as_of`: a fixed "now", if any).
+
+    With `explain` False, the result's scores, statuses and statistics are the same, but
+    rules may leave out why (reasons and evidence): for runs that only aggregate. An
+    interaction with promises is always explained, since its result may wait for the end of
+    the input and be shown then.
+    """
     record = decoded.interaction
-    facts = Facts(record, ruleset.phrase_index, as_of)
+    explain = explain or bool(record.promises)
+    facts = Facts(record, ruleset.phrase_index, as_of, explain)
     results: dict[str, RuleResult] = {}
     open_rules: dict[str, tuple[tuple[int, ...], list[promises_kind.PromiseState]]] = {}
     active = ruleset.active_overrides(record)
@@ -123,28 +123,28 @@ def score(
             outcome = planned.check.score(facts)
             if outcome.status == promises_kind.OPEN:
                 open_rules[rule.id] = (active, outcome.measure)
-        results[rule.id] = RuleResult(
-            rule.kind,
-            outcome.status,
-            outcome.credit,
-            rule.weight,
-            rule.critical,
-            outcome.reason,
-            outcome.evidence,
-            outcome.measure,
-        )
+        outcome.kind = rule.kind
+        outcome.weight = rule.weight
+        outcome.critical = rule.critical
+        results[rule.id] = outcome
     result = InteractionResult(
         seq=seq,
         id=record.id,
         source=decoded.source,
-        fields={name: getattr(record, name) for name in COPIED_FIELDS},
+        fields={  # COPIED_FIELDS
+            "agent": record.agent,
+            "team": record.team,
+            "channel": record.channel,
+            "case": record.case,
+        },
         attributes=record.attributes,
         started_at=record.started_at,
         rules=results,
         open_rules=open_rules,
         fulfills=fulfilments(record),
-        latest=max(timestamps(record), default=None),
+        latest=decoded.latest,
         events_reordered=decoded.events_reordered,
+        explained=explain,
     )
     if not open_rules:
         finalize(result, ruleset)

@@ -53,5 +53,9 @@ class InputError(UserError):
     """A whole input that cannot be read (missing file, directory, corrupt archive)."""
 
 
+class WorkerError(UserError):
+    """A worker process ended without answering (killed by the system, out of memory)."""
+
+
 class UsageError(UserError):
     """Bad flags or arguments on the command line."""

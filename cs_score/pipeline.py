@@ -11,6 +11,7 @@ stays flat however long the log is.
 from __future__ import annotations
 
 import collections
+import contextlib
 import heapq
 import itertools
 import multiprocessing
@@ -27,18 +28,19 @@ import msgspec
 
 from cs_score import engine
 from cs_score.engine import InteractionResult
-from cs_score.errors import InputError
+from cs_score.errors import InputError, WorkerError
 from cs_score.idset import IdSet
 from cs_score.records import (
     MAX_LINE_BYTES,
+    Block,
     Decoded,
     RawLine,
     Rejection,
     decode,
+    read_blocks,
     read_lines,
-    timestamps,
 )
-from cs_score.report import GateSettings, Report, ReportPart, build_report
+from cs_score.report import GateSettings, LowestSeen, Report, ReportPart, build_report
 from cs_score.ruleset import RuleSet
 
 BATCH_LINES = 2000
@@ -174,9 +176,40 @@ def score_batch(
 ) -> BatchOutcome:
     """Decode, score and fold a batch of lines; pure, so it runs in any worker process.
 
-    `skip` maps the seq of a line to a reason it must be rejected whatever it holds (a
-    duplicate id found by the collector).
+    The lines take the positions `first_seq`, `first_seq + 1`, … in the input. `skip` maps
+    the position of a line to a reason it must be rejected whatever it holds (a duplicate id
+    found by the collector).
     """
+    return _score_lines(enumerate(lines, first_seq), first_seq, ruleset, options, skip)
+
+
+def score_block(
+    block: Block,
+    first_seq: int,
+    ruleset: RuleSet,
+    options: RunOptions,
+    skip: dict[int, str] | None = None,
+    lowest: LowestSeen | None = None,
+) -> BatchOutcome:
+    """`score_batch` of the lines of a block; a line's position is `first_seq` plus its
+    offset in the block (blank lines take a position too).
+
+    `lowest`, shared by the blocks one process scores, spares keeping (and explaining) the
+    lowest scores of a block that are not among the lowest this process has seen.
+    """
+    lines = block.raw_lines(options.max_line_bytes)
+    positioned = ((first_seq + offset, raw) for offset, raw in lines)
+    return _score_lines(positioned, first_seq, ruleset, options, skip, lowest)
+
+
+def _score_lines(
+    lines: Iterable[tuple[int, RawLine]],
+    first_seq: int,
+    ruleset: RuleSet,
+    options: RunOptions,
+    skip: dict[int, str] | None,
+    lowest: LowestSeen | None = None,
+) -> BatchOutcome:
     zone = ruleset.zone
     part = ReportPart(ruleset, options.group_by)
     ids: list[tuple[int, str]] = []
@@ -184,15 +217,16 @@ def score_batch(
     spool: list[bytes] = []
     encode = msgspec.json.encode
     latest: datetime | None = None
-    for offset, raw in enumerate(lines):
-        seq = first_seq + offset
+    explain = options.keep_results  # otherwise only the lowest scores are shown, with why
+    for seq, raw in lines:
         if skip and seq in skip:
             part.reject(Rejection(raw.file, raw.line, skip[seq]), seq)
             continue
-        result = score_line(raw, seq, ruleset, options.as_of, options.max_line_bytes, zone)
-        if isinstance(result, Rejection):
-            part.reject(result, seq)
+        decoded = decode(raw, zone, options.max_line_bytes)
+        if isinstance(decoded, Rejection):
+            part.reject(decoded, seq)
             continue
+        result = engine.score(decoded, ruleset, seq, options.as_of, explain)
         ids.append((seq, result.id))
         if result.latest is not None and (latest is None or result.latest > latest):
             latest = result.latest
@@ -200,7 +234,12 @@ def score_batch(
         if result.is_open:
             pending.append(result)
             continue
-        part.add(result)
+        keep = part.wants_explained(result)
+        if keep and lowest is not None:
+            keep = lowest.offer(result.score, seq)  # type: ignore[arg-type]
+        if keep and not result.explained:
+            result = engine.score(decoded, ruleset, seq, options.as_of)
+        part.add(result, keep)
         if options.keep_results:
             spool.append(b"%d\t%b\n" % (seq, encode(result.to_dict())))
     return BatchOutcome(first_seq, part, ids, pending, b"".join(spool), latest)
@@ -440,7 +479,7 @@ class Collector:
             self.part.reject(Rejection(decoded.source.file, decoded.source.line, message), seq)
             return False
         self.ledger.note_ids([(seq, record.id)])
-        self.part.note_latest(max(timestamps(record), default=None))
+        self.part.note_latest(decoded.latest)
         self.ledger.take(engine.fulfilments(record))
         return True
 
@@ -461,78 +500,149 @@ class Collector:
         return RunResult(self.part, as_of, self.store, faults or [], self.fulfils_unmatched)
 
 
-def _batches(paths: list[str], options: RunOptions, faults: list[str]) -> Iterator[list[RawLine]]:
-    """Lines in batches; a damaged input ends with a fault, after the lines read before it."""
+def _blocks(paths: list[str], options: RunOptions, faults: list[str]) -> Iterator[Block]:
+    """Blocks of lines; a damaged input ends with a fault, after the lines read before it."""
     for path in paths:
-        batch: list[RawLine] = []
         try:
-            for raw in read_lines(path, options.max_line_bytes):
-                batch.append(raw)
-                if len(batch) == options.batch_lines:
-                    yield batch
-                    batch = []
+            yield from read_blocks(path, options.max_line_bytes, options.batch_lines)
         except InputError as exc:
             faults.append(str(exc))
-        if batch:
-            yield batch
 
 
-_worker: tuple[RuleSet, RunOptions] | None = None
-
-
-def _init_worker(ruleset: RuleSet, options: RunOptions) -> None:
-    global _worker
-    _worker = (ruleset, options)
-    # Ctrl-C is the main process's to handle: it stops the pool and exits cleanly.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _work(job: tuple[int, list[RawLine]]) -> BatchOutcome:
-    assert _worker is not None
-    first_seq, lines = job
-    return score_batch(lines, first_seq, *_worker)
-
-
-def _numbered(batches: Iterable[list[RawLine]]) -> Iterator[tuple[int, list[RawLine]]]:
+def _positioned(blocks: Iterable[Block]) -> Iterator[tuple[int, Block]]:
+    """Each block with the position of its first line in the whole input."""
     seq = 0
-    for batch in batches:
-        yield seq, batch
-        seq += len(batch)
+    for block in blocks:
+        yield seq, block
+        seq += block.lines
+
+
+def _serve(connection: Any, ruleset: RuleSet, options: RunOptions) -> None:
+    """A worker process: score each block it is sent and send back the outcome, until None."""
+    # Ctrl-C is the main process's to handle: it stops the workers and exits cleanly.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    lowest = LowestSeen()
+    while True:
+        try:
+            job = connection.recv()
+        except EOFError:  # the main process stopped
+            return
+        if job is None:
+            return
+        first_seq, block = job
+        try:
+            answer: Any = score_block(block, first_seq, ruleset, options, lowest=lowest)
+        except Exception as exc:  # raised again in the main process
+            answer = exc
+        try:
+            connection.send(answer)
+        except OSError:  # the main process stopped (Ctrl-C) and closed its end
+            return
+
+
+_WORKER_DIED = "a worker process ended before it finished its lines (killed, or out of memory?)"
+
+
+class _Workers:
+    """Worker processes, each with its own pipe, fed from this thread only.
+
+    Each worker has one block at a time. Since only this thread writes to the pipes and it
+    never writes to a worker that is still busy, no write can wait on a worker that waits on
+    us; so stopping at any moment (Ctrl-C, an error) cannot hang, unlike a pool whose
+    feeder thread may be stuck in a write when it is terminated.
+    """
+
+    def __init__(self, count: int, ruleset: RuleSet, options: RunOptions) -> None:
+        context: Any = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+        self._connections: list[Any] = []
+        self._processes: list[Any] = []
+        # Workers start with Ctrl-C ignored, so one arriving while they start cannot kill a
+        # worker; the main process restores its own handler at once.
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            for _ in range(count):
+                mine, theirs = context.Pipe()
+                process = context.Process(
+                    target=_serve, args=(theirs, ruleset, options), daemon=True
+                )
+                process.start()
+                theirs.close()
+                self._connections.append(mine)
+                self._processes.append(process)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    def outcomes(
+        self, jobs: Iterator[tuple[int, Block]]
+    ) -> Iterator[tuple[tuple[int, Block], BatchOutcome]]:
+        """(job, outcome) in input order; workers take blocks in turn."""
+        busy: collections.deque[tuple[Any, tuple[int, Block]]] = collections.deque()
+        for connection in self._connections:
+            job = next(jobs, None)
+            if job is None:
+                break
+            self._send(connection, job)
+            busy.append((connection, job))
+        while busy:
+            connection, job = busy.popleft()
+            outcome = self._receive(connection)
+            following = next(jobs, None)
+            if following is not None:  # the worker is idle: give it the next block first
+                self._send(connection, following)
+                busy.append((connection, following))
+            yield job, outcome
+
+    @staticmethod
+    def _send(connection: Any, job: tuple[int, Block]) -> None:
+        try:
+            connection.send(job)
+        except OSError:  # BrokenPipeError: the worker is gone
+            raise WorkerError(_WORKER_DIED) from None
+
+    def _receive(self, connection: Any) -> BatchOutcome:
+        try:
+            answer = connection.recv()
+        except (EOFError, OSError):
+            raise WorkerError(_WORKER_DIED) from None
+        if isinstance(answer, BaseException):
+            raise answer
+        outcome: BatchOutcome = answer
+        return outcome
+
+    def close(self) -> None:
+        """Stop every worker and wait for it; a busy one (after Ctrl-C) stops at once."""
+        for connection in self._connections:
+            with contextlib.suppress(OSError):
+                connection.send(None)  # small: never waits, even on a busy worker
+            connection.close()
+        for process in self._processes:
+            process.join(1.0)
+            if process.is_alive():
+                process.kill()
+                process.join()
 
 
 def _outcomes(
-    jobs: Iterator[tuple[int, list[RawLine]]], ruleset: RuleSet, options: RunOptions
-) -> Iterator[tuple[list[RawLine], BatchOutcome]]:
-    """Batch outcomes in input order, from worker processes when asked for more than one job.
+    jobs: Iterator[tuple[int, Block]], ruleset: RuleSet, options: RunOptions
+) -> Iterator[tuple[tuple[int, Block], BatchOutcome]]:
+    """Block outcomes in input order, from worker processes when asked for more than one job.
 
-    At most two batches per worker are in flight, so memory stays flat on any input size.
+    Each worker holds one block at a time, so memory stays flat on any input size.
     """
     first = next(jobs, None)
     if first is None:
         return
     second = next(jobs, None)
     if options.jobs <= 1 or second is None:
-        for first_seq, lines in itertools.chain([first], [second] if second else [], jobs):
-            yield lines, score_batch(lines, first_seq, ruleset, options)
+        lowest = LowestSeen()
+        for job in itertools.chain([first], [second] if second else [], jobs):
+            yield job, score_block(job[1], job[0], ruleset, options, lowest=lowest)
         return
-    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    # Workers start with Ctrl-C ignored, so one arriving while they start cannot kill a worker
-    # (and orphan its batch); the main process restores its own handler at once.
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    workers = _Workers(options.jobs, ruleset, options)
     try:
-        pool = context.Pool(options.jobs, _init_worker, (ruleset, options))
+        yield from workers.outcomes(itertools.chain([first, second], jobs))
     finally:
-        signal.signal(signal.SIGINT, previous)
-    with pool:
-        window: collections.deque[tuple[list[RawLine], Any]] = collections.deque()
-        for first_seq, lines in itertools.chain([first, second], jobs):
-            window.append((lines, pool.apply_async(_work, ((first_seq, lines),))))
-            while len(window) >= 2 * options.jobs:
-                lines_done, pending = window.popleft()
-                yield lines_done, pending.get()
-        while window:
-            lines_done, pending = window.popleft()
-            yield lines_done, pending.get()
+        workers.close()
 
 
 def evaluate(
@@ -545,15 +655,15 @@ def evaluate(
     check_inputs(paths)
     collector = Collector(ruleset, options)
     faults: list[str] = []
-    jobs = _numbered(_batches(paths, options, faults))
-    for lines, outcome in _outcomes(jobs, ruleset, options):
+    jobs = _positioned(_blocks(paths, options, faults))
+    for (first_seq, block), outcome in _outcomes(jobs, ruleset, options):
         duplicates = collector.duplicates(outcome)
         if duplicates:
-            # Rare: score the batch again here, with the repeated ids rejected.
-            outcome = score_batch(lines, outcome.first_seq, ruleset, options, duplicates)
+            # Rare: score the block again here, with the repeated ids rejected.
+            outcome = score_block(block, first_seq, ruleset, options, duplicates)
         collector.take(outcome)
         if progress:
-            progress(len(lines))
+            progress(block.lines)
     return collector.finish(faults)
 
 

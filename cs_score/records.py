@@ -169,6 +169,8 @@ class Decoded:
     interaction: Interaction
     source: Source
     events_reordered: bool
+    latest: datetime | None = None
+    """The latest of the record's timestamps (what the default as-of time is made of)."""
 
 
 def decode(raw: RawLine, zone: tzinfo, max_line_bytes: int = MAX_LINE_BYTES) -> Decoded | Rejection:
@@ -263,15 +265,19 @@ def _complete(record: Interaction, source: Source, zone: tzinfo) -> Decoded | Re
         if reordered:
             events = sorted(events, key=lambda e: (e.at is None, e.at or _EPOCH))
         record.events = events
-        if (
-            record.started_at is not None
-            and record.answered_at is not None
-            and record.answered_at < record.started_at
-        ):
+        started, answered = record.started_at, record.answered_at
+        if started is not None and answered is not None and answered < started:
             return Rejection(source.file, source.line, "answered_at is before started_at")
+        if naive or reordered or record.promises:
+            latest = max(timestamps(record), default=None)
+        else:  # events are in time order: the last timed one is the latest
+            latest = previous
+            for value in (started, answered, record.ended_at):
+                if value is not None and (latest is None or value > latest):
+                    latest = value
     except (OverflowError, ValueError) as exc:
         return Rejection(source.file, source.line, f"bad timestamp ({exc})")
-    return Decoded(record, source, reordered)
+    return Decoded(record, source, reordered, latest)
 
 
 def _naive(promise: Promise) -> bool:
@@ -306,7 +312,9 @@ def _open(path: str) -> tuple[str, BinaryIO]:
 def _maybe_gunzip(stream: BinaryIO) -> io.BufferedReader:
     buffered: Any = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)
     if buffered.peek(2)[:2] == GZIP_MAGIC:
-        unpacked: Any = io.BufferedReader(gzip.GzipFile(fileobj=buffered), buffer_size=1 << 20)
+        # Unbuffered on top: a read returns what was unpacked so far, so the lines before a
+        # damaged part of the stream are all read before the damage is found.
+        unpacked: Any = gzip.GzipFile(fileobj=buffered)
         return unpacked  # type: ignore[no-any-return]
     plain: io.BufferedReader = buffered
     return plain
@@ -350,8 +358,8 @@ def read_stream(
                     chunk = readline(1 << 20)
                 yield RawLine(name, number, None)
                 continue
-            if chunk.strip():
-                yield RawLine(name, number, chunk)
+            if chunk.strip():  # as blocks split them: without the newline
+                yield RawLine(name, number, chunk[:-1] if chunk.endswith(b"\n") else chunk)
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise InputError(f"{name}: damaged gzip data after line {number} ({exc})") from None
     except OSError as exc:
@@ -376,3 +384,123 @@ def to_builtins(record: Interaction) -> dict[str, Any]:
     """The record as plain JSON-ready data (for explain and tests)."""
     data: dict[str, Any] = msgspec.to_builtins(record)
     return data
+
+
+BLOCK_BYTES = 1 << 20
+"""Bytes read at a time into a `Block` (a block holds whole lines, so it may be longer)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """Consecutive lines of one input as read, undecoded: the unit sent to worker processes.
+
+    `data` holds `lines` whole lines (the last may lack its newline at the end of a file);
+    `data=None` stands for one line too long to keep, skipped as it was read.
+    """
+
+    file: str
+    first_line: int
+    lines: int
+    data: bytes | None
+
+    def raw_lines(self, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[tuple[int, RawLine]]:
+        """(offset from the first line, line) of each line that is not blank."""
+        file, first = self.file, self.first_line
+        if self.data is None:
+            yield 0, RawLine(file, first, None)
+            return
+        for offset, data in enumerate(self.data.split(b"\n")[: self.lines]):
+            if len(data) > max_line_bytes:
+                yield offset, RawLine(file, first + offset, None)
+            elif data and not data.isspace():
+                yield offset, RawLine(file, first + offset, data)
+
+
+def read_blocks(
+    path: str,
+    max_line_bytes: int = MAX_LINE_BYTES,
+    max_lines: int = 2000,
+    block_bytes: int = BLOCK_BYTES,
+) -> Iterator[Block]:
+    """Stream one log as blocks of at most `max_lines` whole lines, as `read_lines` reads it.
+
+    Lines are split and numbered where they are scored, so reading costs little per line.
+    """
+    name, stream = _open(path)
+    try:
+        yield from read_stream_blocks(name, stream, max_line_bytes, max_lines, block_bytes)
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+
+
+def read_stream_blocks(
+    name: str,
+    stream: BinaryIO,
+    max_line_bytes: int = MAX_LINE_BYTES,
+    max_lines: int = 2000,
+    block_bytes: int = BLOCK_BYTES,
+) -> Iterator[Block]:
+    """`read_blocks` of an open binary stream named `name` (see `read_stream`)."""
+    number = 0  # lines handed out so far
+    carry: list[bytes] = []  # the start of a line whose newline is not read yet
+    carried = 0
+    skipping = False  # inside a line too long to keep, until its newline
+    try:
+        reader = _maybe_gunzip(stream)
+        if b"\x00" in reader.peek(BINARY_SNIFF)[:BINARY_SNIFF]:
+            raise InputError(f"{name}: binary data, not JSON Lines text")
+        while True:
+            data = reader.read1(block_bytes)
+            if not data:
+                break
+            if skipping:
+                cut = data.find(b"\n")
+                if cut < 0:
+                    continue
+                data = data[cut + 1 :]
+                skipping = False
+                if not data:
+                    continue
+            end = data.rfind(b"\n")
+            if end < 0:
+                carry.append(data)
+                carried += len(data)
+                if carried > max_line_bytes:
+                    number += 1
+                    yield Block(name, number, 1, None)
+                    carry, carried, skipping = [], 0, True
+                continue
+            if carry:
+                carry.append(data[: end + 1])
+                whole = b"".join(carry)
+            else:
+                whole = data[: end + 1] if end + 1 < len(data) else data
+            rest = data[end + 1 :]
+            carry, carried = ([rest], len(rest)) if rest else ([], 0)
+            for block in _split(name, number, whole, max_lines):
+                number += block.lines
+                yield block
+        if carry:
+            last = b"".join(carry)
+            number += 1
+            yield Block(name, number, 1, None if len(last) > max_line_bytes else last)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise InputError(f"{name}: damaged gzip data after line {number} ({exc})") from None
+    except OSError as exc:
+        raise InputError(f"{name}: read failed after line {number} ({exc})") from None
+
+
+def _split(name: str, number: int, whole: bytes, max_lines: int) -> Iterator[Block]:
+    """Whole lines (ending with a newline) as blocks of at most `max_lines` lines."""
+    count = whole.count(b"\n")
+    start = 0
+    while count > max_lines:
+        end = start
+        for _ in range(max_lines):
+            end = whole.index(b"\n", end) + 1
+        yield Block(name, number + 1, max_lines, whole[start:end])
+        number += max_lines
+        count -= max_lines
+        start = end
+    yield Block(name, number + 1, count, whole[start:] if start else whole)

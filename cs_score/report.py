@@ -135,6 +135,28 @@ class WorstEntry:
         return (self.score, self.seq)
 
 
+class LowestSeen:
+    """The positions of the lowest scores one process has seen, over all the parts it built.
+
+    A result that is not among them is not among the lowest of the whole run either, so a
+    part need not keep it (nor explain it) even when it is among the part's own lowest.
+    """
+
+    def __init__(self) -> None:
+        self._keys: list[tuple[float, int]] = []  # max-heap by (-score, -seq)
+
+    def offer(self, score: float, seq: int) -> bool:
+        """Note a result's score; whether it is among the lowest seen so far."""
+        key = (-score, -seq)
+        if len(self._keys) < WORST_COUNT:
+            heapq.heappush(self._keys, key)
+            return True
+        if key > self._keys[0]:
+            heapq.heapreplace(self._keys, key)
+            return True
+        return False
+
+
 class ReportPart:
     """Mergeable aggregates of part of a run (one process, one file, one Dask partition)."""
 
@@ -173,8 +195,12 @@ class ReportPart:
         state["ruleset"] = None
         return state
 
-    def add(self, result: InteractionResult) -> None:
-        """Fold one finished interaction result in."""
+    def add(self, result: InteractionResult, keep_lowest: bool | None = None) -> None:
+        """Fold one finished interaction result in.
+
+        `keep_lowest` says whether the result goes to the list of lowest scores, as
+        `wants_explained` (and a `LowestSeen`) decided; None: decide here.
+        """
         self.scored += 1
         self.events_reordered += result.events_reordered
         for rule_id, rule_result in result.rules.items():
@@ -193,7 +219,9 @@ class ReportPart:
         self.passed += bool(result.passed)
         self.critical_failures += result.critical_failure is not None
         self.grade_counts[result.grade] = self.grade_counts.get(result.grade, 0) + 1
-        if result.score < 100 and self._admits(result.score, result.seq):
+        if keep_lowest is None:
+            keep_lowest = result.score < 100 and self._admits(result.score, result.seq)
+        if keep_lowest:
             self._keep_worst(
                 WorstEntry(
                     result.score,
@@ -207,6 +235,11 @@ class ReportPart:
                     dict(result.fields),
                 )
             )
+
+    def wants_explained(self, result: InteractionResult) -> bool:
+        """Whether `add` would keep this result among the lowest scores, with its reasons."""
+        score = result.score
+        return score is not None and score < 100 and self._admits(score, result.seq)
 
     def note_latest(self, latest: datetime | None) -> None:
         if latest is not None and (self.latest is None or latest > self.latest):

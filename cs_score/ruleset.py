@@ -14,6 +14,7 @@ import typing
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import tzinfo
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
@@ -489,18 +490,20 @@ class RuleSet:
     def rules(self) -> list[RuleBase]:
         return list(self.model.rules)
 
+    @cached_property
+    def _grade_bands(self) -> list[tuple[str, float]]:
+        return sorted(self.model.grades.items(), key=lambda kv: -kv[1])
+
     def grade(self, score: float) -> str:
         """The grade whose band holds `score` (a score equal to a bound gets that grade)."""
-        for grade, bound in sorted(self.model.grades.items(), key=lambda kv: -kv[1]):
+        for grade, bound in self._grade_bands:
             if score >= bound:
                 return grade
         return LOWEST_GRADE
 
     def grade_order(self) -> list[str]:
         """Grades from best to worst, ending with F."""
-        return [g for g, _ in sorted(self.model.grades.items(), key=lambda kv: -kv[1])] + [
-            LOWEST_GRADE
-        ]
+        return [grade for grade, _ in self._grade_bands] + [LOWEST_GRADE]
 
     def _planned(self, active: tuple[int, ...]) -> tuple[list[PlannedRule], bool]:
         """The plan for a set of active overrides (built once), and whether any rule has `when`."""

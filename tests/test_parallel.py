@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLE, ROOT, Ran
 
+from cs_score.errors import WorkerError
 from cs_score.formats import FormatOptions
 from cs_score.formats import get as get_format
-from cs_score.pipeline import RunOptions, evaluate
-from cs_score.report import GateSettings, build_report
+from cs_score.pipeline import RunOptions, _positioned, _Workers, evaluate
+from cs_score.records import read_blocks
+from cs_score.report import GateSettings, Report, build_report
 from cs_score.ruleset import load_ruleset
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -71,3 +73,42 @@ def test_cli_jobs_flag(cli: Callable[..., Ran], generated: Path) -> None:
     two = cli("evaluate", generated, "--jobs", "2", "-f", "json")
     assert one.code == two.code == 1
     assert one.stdout == two.stdout
+
+
+def _report(path: Path, jobs: int, keep_results: bool, batch_lines: int) -> Report:
+    ruleset = load_ruleset(None)
+    options = RunOptions(jobs=jobs, keep_results=keep_results, batch_lines=batch_lines)
+    run = evaluate([str(path)], ruleset, options)
+    try:
+        return build_report(run.part, GateSettings.resolve(ruleset), [path.name], run.as_of)
+    finally:
+        run.close()
+
+
+def test_a_run_that_only_aggregates_reports_what_an_explained_run_does(generated: Path) -> None:
+    """Without per-interaction output, rules skip building reasons and evidence, and only
+    the lowest scores are explained; the report must not change in any way."""
+    explained = _report(generated, 1, True, 4500)
+    reasons = [entry["reasons"] for entry in explained.worst]
+    assert len(reasons) == 10
+    assert all(lines and all(line.split(": ", 1)[1] for line in lines) for lines in reasons)
+    assert _report(generated, 1, False, 4500) == explained
+    assert _report(generated, 2, False, 7) == explained
+    assert _report(generated, 2, False, 500) == explained
+
+
+def test_a_worker_that_dies_stops_the_run_with_a_clear_error(generated: Path) -> None:
+    ruleset = load_ruleset(None)
+    options = RunOptions(jobs=2, batch_lines=100)
+    workers = _Workers(2, ruleset, options)
+    try:
+        workers._processes[1].kill()
+        workers._processes[1].join()
+        jobs = _positioned(read_blocks(str(generated), max_lines=100))
+        done = 0
+        with pytest.raises(WorkerError, match="a worker process ended before it finished"):
+            for _ in workers.outcomes(jobs):
+                done += 1
+        assert done <= 1
+    finally:
+        workers.close()

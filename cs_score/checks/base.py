@@ -105,7 +105,12 @@ class RuleBase(BaseModel):
 
 @dataclass(slots=True)
 class Outcome:
-    """What one rule says of one interaction."""
+    """What one rule says of one interaction; the engine adds the rule's kind and weight.
+
+    `reason` and `evidence` explain the verdict to people. When the run does not ask for
+    explanations (`Facts.explain`), a check may leave them empty for a graded outcome; the
+    reason of an n/a outcome is always given, since the report counts them.
+    """
 
     status: str
     credit: float | None
@@ -113,6 +118,9 @@ class Outcome:
     evidence: dict[str, Any] = field(default_factory=dict)
     measure: Any = None
     """Kind-specific figures for the run's statistics; not part of the output."""
+    kind: str = ""
+    weight: float = 0.0
+    critical: bool = False
 
     @classmethod
     def graded(
@@ -126,27 +134,42 @@ class Outcome:
     def na(cls, reason: str, measure: Any = None) -> Outcome:
         return cls(NA, None, reason, {}, measure)
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "status": self.status,
+            "credit": None if self.credit is None else round(self.credit, 4),
+            "weight": self.weight,
+            "reason": self.reason,
+            "evidence": self.evidence,
+        }
+
 
 class Facts:
     """Derived facts about one interaction, computed at most once and shared by all rules."""
 
     __slots__ = (
         "_first_agent_event",
-        "_hits",
         "_messages",
         "as_of",
+        "explain",
         "index",
         "record",
     )
 
     def __init__(
-        self, record: Interaction, index: PhraseIndex, as_of: datetime | None = None
+        self,
+        record: Interaction,
+        index: PhraseIndex,
+        as_of: datetime | None = None,
+        explain: bool = True,
     ) -> None:
         self.record = record
         self.index = index
         self.as_of = as_of
         """The as-of time when the run fixes it (`--as-of`); None: the end of the input."""
-        self._hits: dict[int, Mapping[str, PhraseHit]] = {}
+        self.explain = explain
+        """Whether graded outcomes need their reason and evidence (see `Outcome`)."""
         self._messages: dict[str, list[int]] = {}
         self._first_agent_event: Event | bool | None = False
 
@@ -177,29 +200,29 @@ class Facts:
 
     def hits(self, index: int) -> Mapping[str, PhraseHit]:
         """Every phrase pack mentioned in event `index`, with the first phrase found."""
-        found = self._hits.get(index)
-        if found is None:
-            found = self.index.hits_in(self.record.events[index].text or "")
-            self._hits[index] = found
-        return found
+        return self.index.hits_in(self.record.events[index].text or "")
 
     def pack_hit(self, index: int, packs: tuple[str, ...]) -> PhraseHit | None:
         """The phrase of the first of `packs` that event `index` mentions."""
-        found = self.hits(index)
-        if not found:
-            return None
-        for pack in packs:
-            hit = found.get(pack)
-            if hit is not None:
-                return hit
+        found = self.index.hits_in(self.record.events[index].text or "")
+        if found:
+            for pack in packs:
+                hit = found.get(pack)
+                if hit is not None:
+                    return hit
         return None
 
     def find(self, packs: tuple[str, ...], indexes: list[int]) -> tuple[int, PhraseHit] | None:
         """The first of the given events that mentions a phrase of `packs`."""
+        events = self.record.events
+        hits_in = self.index.hits_in
         for index in indexes:
-            hit = self.pack_hit(index, packs)
-            if hit is not None:
-                return index, hit
+            found = hits_in(events[index].text or "")
+            if found:
+                for pack in packs:
+                    hit = found.get(pack)
+                    if hit is not None:
+                        return index, hit
         return None
 
     def quote(self, index: int, limit: int = 200) -> dict[str, Any]:

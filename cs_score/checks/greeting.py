@@ -62,6 +62,8 @@ class Check:
                 {"agent_messages": len(messages)},
             )
         index, hit = found
+        if not facts.explain and index == messages[0] and self.rule.within is None:
+            return Outcome.graded(1.0, "", {})
         evidence: dict[str, Any] = {"phrase": hit.phrase, **facts.quote(index)}
         if index != messages[0]:
             position = messages.index(index) + 1

@@ -53,10 +53,13 @@ class Check:
         if product is None or all(getattr(product, flag) is None for flag in FLAGS):
             return Outcome.na("no product outcome")
         applied = [flag for flag in FLAGS if getattr(product, flag)]
+        measure = (applied, product.cost)
+        if not facts.explain:
+            credit = 1.0 - sum(self.penalties[flag] for flag in applied)
+            return Outcome.graded(credit, "", {}, measure)
         evidence: dict[str, Any] = {flag: bool(getattr(product, flag)) for flag in FLAGS}
         if product.cost is not None:
             evidence["cost"] = product.cost
-        measure = (applied, product.cost)
         if not applied:
             return Outcome.graded(1.0, "no product problem", evidence, measure)
         credit = 1.0 - sum(self.penalties[flag] for flag in applied)

@@ -76,31 +76,42 @@ class Check:
         self.step_of_pack = {
             rule.step_phrases.get(step, step): step for step in rule.required_steps
         }
+        self.required = frozenset(rule.required_steps)
 
-    def found_steps(self, facts: Facts) -> dict[str, dict[str, Any]]:
-        """Each required step found, with where; in order of first appearance."""
+    def found_steps(self, facts: Facts) -> dict[str, dict[str, Any] | None]:
+        """Each required step found, with where (None when not explaining); in order of first
+        appearance."""
         record = facts.record
-        found: dict[str, tuple[float, dict[str, Any]]] = {}
-        required = set(self.rule.required_steps)
+        explain = facts.explain
+        found: dict[str, tuple[float, dict[str, Any] | None]] = {}
+        required = self.required
         declared = record.resolution.steps if record.resolution and record.resolution.steps else []
+        events = record.events
         for position, step in enumerate(declared):
             if step in required and step not in found:
-                found[step] = (len(record.events) + position, {"source": "resolution.steps"})
-        for index, event in enumerate(record.events):
-            if event.speaker == "agent" and event.type == "action" and event.action in required:
+                where = {"source": "resolution.steps"} if explain else None
+                found[step] = (len(events) + position, where)
+        for index, event in enumerate(events):
+            if event.type == "action" and event.speaker == "agent" and event.action in required:
                 step = event.action
                 if step not in found or found[step][0] > index:
-                    found[step] = (index, {"source": "action", "event": index})
+                    found[step] = (index, {"source": "action", "event": index} if explain else None)
         step_of_pack = self.step_of_pack
+        hits_in = facts.index.hits_in
         for index in facts.messages_from("agent"):
-            for pack, phrase in facts.hits(index).items():
+            hits = hits_in(events[index].text or "")
+            if not hits:
+                continue
+            for pack, phrase in hits.items():
                 phrase_step = step_of_pack.get(pack)
                 if phrase_step is None:
                     continue
                 if phrase_step not in found or found[phrase_step][0] > index:
                     found[phrase_step] = (
                         index,
-                        {"source": "phrase", "phrase": phrase.phrase, "event": index},
+                        {"source": "phrase", "phrase": phrase.phrase, "event": index}
+                        if explain
+                        else None,
                     )
         return {step: where for step, (_, where) in sorted(found.items(), key=lambda kv: kv[1][0])}
 
@@ -116,13 +127,17 @@ class Check:
         in_order = self.rule.in_order
         present = _longest_in_order(required, list(found)) if in_order else len(found)
         credit = present / len(required)
+        not_resolved = status in ("unresolved", "escalated")
+        if not_resolved:
+            credit *= self.rule.unresolved_factor
+        if not facts.explain:
+            return Outcome.graded(credit, "", {}, (status, found))
         missing = [step for step in required if step not in found]
         evidence: dict[str, Any] = {"status": status, "steps": found, "missing": missing}
-        reason = f"{present} of {len(required)} steps" + (" in order" if self.rule.in_order else "")
+        reason = f"{present} of {len(required)} steps" + (" in order" if in_order else "")
         if missing:
             reason += f"; missing {', '.join(missing)}"
-        if status in ("unresolved", "escalated"):
-            credit *= self.rule.unresolved_factor
+        if not_resolved:
             reason += f"; {status}"
         elif status is None:
             reason += "; status unknown"

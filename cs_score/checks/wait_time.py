@@ -81,6 +81,15 @@ class Check:
         calendar = self.calendar
         wait = elapsed if calendar is None else calendar.open_seconds(record.started_at, answered)
         target, zero = self.targets(record.channel)
+        measure = (wait, wait <= target)
+        if wait <= target:
+            credit = 1.0
+        elif wait >= zero:
+            credit = 0.0
+        else:
+            credit = (zero - wait) / (zero - target)
+        if not facts.explain:
+            return Outcome.graded(credit, "", {}, measure)
         evidence: dict[str, Any] = {
             "started_at": record.started_at.isoformat(),
             "answered_at": answered.isoformat(),
@@ -92,20 +101,14 @@ class Check:
             evidence["elapsed_seconds"] = elapsed
         if record.answered_at is None:
             evidence["answered_by"] = "first agent event"
-        measure = (wait, wait <= target)
         shown = format_duration(wait) + (" of open time" if calendar is not None else "")
         if wait <= target:
-            return Outcome.graded(
-                1.0, f"waited {shown}, within {format_duration(target)}", evidence, measure
-            )
-        if wait >= zero:
-            return Outcome.graded(
-                0.0, f"waited {shown}, at or beyond {format_duration(zero)}", evidence, measure
-            )
-        credit = (zero - wait) / (zero - target)
-        return Outcome.graded(
-            credit, f"waited {shown}, over the {format_duration(target)} target", evidence, measure
-        )
+            reason = f"waited {shown}, within {format_duration(target)}"
+        elif wait >= zero:
+            reason = f"waited {shown}, at or beyond {format_duration(zero)}"
+        else:
+            reason = f"waited {shown}, over the {format_duration(target)} target"
+        return Outcome.graded(credit, reason, evidence, measure)
 
 
 class Stats(BaseStats):

@@ -14,6 +14,7 @@ from typing import Any
 
 from cs_score.checks import promises as promises_kind
 from cs_score.checks.base import FAIL, NA, Facts, Outcome
+from cs_score.checks.promises import OPEN
 from cs_score.records import Decoded, Interaction, Source
 from cs_score.ruleset import RuleSet
 
@@ -116,17 +117,17 @@ def score(
     open_rules: dict[str, tuple[tuple[int, ...], list[promises_kind.PromiseState]]] = {}
     active = ruleset.active_overrides(record)
     for planned in ruleset.plan(record, active):
-        rule = planned.rule
-        if planned.check is None:
+        check = planned.check
+        if check is None:
             outcome = Outcome.na(planned.skip_reason or "not applied")
         else:
-            outcome = planned.check.score(facts)
-            if outcome.status == promises_kind.OPEN:
-                open_rules[rule.id] = (active, outcome.measure)
-        outcome.kind = rule.kind
-        outcome.weight = rule.weight
-        outcome.critical = rule.critical
-        results[rule.id] = outcome
+            outcome = check.score(facts)
+            if outcome.status == OPEN:
+                open_rules[planned.id] = (active, outcome.measure)
+        outcome.kind = planned.kind
+        outcome.weight = planned.weight
+        outcome.critical = planned.critical
+        results[planned.id] = outcome
     result = InteractionResult(
         seq=seq,
         id=record.id,

@@ -57,6 +57,13 @@ class OpenPromises:
     promise_ids: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class PackedResult(OpenPromises):
+    """An open result pickled where it was scored: the main process only stores the bytes."""
+
+    data: bytes
+
+
 PendingItem = InteractionResult | OpenPromises | tuple[str, datetime]
 """What waits for the whole input: an open result (or just its promise ids), or
 (promise id, time) of a fulfilling event."""
@@ -199,7 +206,17 @@ def score_block(
     """
     lines = block.raw_lines(options.max_line_bytes)
     positioned = ((first_seq + offset, raw) for offset, raw in lines)
-    return _score_lines(positioned, first_seq, ruleset, options, skip, lowest)
+    outcome = _score_lines(positioned, first_seq, ruleset, options, skip, lowest)
+    outcome.pending = [
+        PackedResult(item.seq, tuple(item.promise_ids()), pickle.dumps(item, _PICKLE))
+        if isinstance(item, InteractionResult)
+        else item
+        for item in outcome.pending
+    ]
+    return outcome
+
+
+_PICKLE = pickle.HIGHEST_PROTOCOL
 
 
 def _score_lines(
@@ -322,7 +339,16 @@ class _HeldResults:
             return
         self._file.seek(0, os.SEEK_END)
         self._where[result.seq] = self._file.tell()
-        pickle.dump(result, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(result, self._file, protocol=_PICKLE)
+
+    def add_packed(self, seq: int, data: bytes) -> None:
+        """Add a result pickled elsewhere."""
+        if self._file is None:
+            self._kept[seq] = pickle.loads(data)
+            return
+        self._file.seek(0, os.SEEK_END)
+        self._where[seq] = self._file.tell()
+        self._file.write(data)
 
     def pop_all(self) -> Iterator[InteractionResult]:
         """Every held result, in input order, then forget them."""
@@ -371,6 +397,11 @@ class Ledger:
                 batch.add(record_id)
         return found
 
+    def claim(self, ids: Iterable[tuple[int, str]]) -> dict[int, str]:
+        """`duplicates` and `note_ids` in one pass: remember the new ids, report the repeats."""
+        add = self._ids.add
+        return {seq: duplicate_reason(record_id) for seq, record_id in ids if not add(record_id)}
+
     def note_ids(self, ids: Iterable[tuple[int, str]]) -> None:
         """Remember ids that were scored, so a later repeat is found."""
         self._ids.update(record_id for _, record_id in ids)
@@ -384,6 +415,8 @@ class Ledger:
                     self._open[promise_id] = item.seq
                 continue
             if isinstance(item, OpenPromises):
+                if isinstance(item, PackedResult):
+                    self._held.add_packed(item.seq, item.data)
                 for promise_id in item.promise_ids:
                     self._open[promise_id] = item.seq
                 continue
@@ -436,13 +469,18 @@ class Collector:
         """Lines of a batch whose id was seen before (in this batch or an earlier one)."""
         return self.ledger.duplicates(outcome.ids)
 
-    def take(self, outcome: BatchOutcome) -> None:
-        """Fold in a batch that has no duplicate ids (see `duplicates`).
+    def claim(self, outcome: BatchOutcome) -> dict[int, str]:
+        """`duplicates` of a batch, its other ids remembered (then `take` it with `claimed`)."""
+        return self.ledger.claim(outcome.ids)
+
+    def take(self, outcome: BatchOutcome, claimed: bool = False) -> None:
+        """Fold in a batch that has no duplicate ids (see `duplicates` and `claim`).
 
         A batch may also be several batches already merged in input order (the ids left empty
         when duplicates were found elsewhere, as a Dask run does).
         """
-        self.ledger.note_ids(outcome.ids)
+        if not claimed:
+            self.ledger.note_ids(outcome.ids)
         self.part.merge(outcome.part)
         self.part.note_latest(outcome.latest)
         self.ledger.take(outcome.pending)
@@ -657,11 +695,11 @@ def evaluate(
     faults: list[str] = []
     jobs = _positioned(_blocks(paths, options, faults))
     for (first_seq, block), outcome in _outcomes(jobs, ruleset, options):
-        duplicates = collector.duplicates(outcome)
+        duplicates = collector.claim(outcome)
         if duplicates:
             # Rare: score the block again here, with the repeated ids rejected.
             outcome = score_block(block, first_seq, ruleset, options, duplicates)
-        collector.take(outcome)
+        collector.take(outcome, claimed=True)
         if progress:
             progress(block.lines)
     return collector.finish(faults)

@@ -463,6 +463,15 @@ class PlannedRule:
     rule: RuleBase
     check: Any
     skip_reason: str | None
+    id: str = field(init=False)
+    kind: str = field(init=False)
+    weight: float = field(init=False)
+    critical: bool = field(init=False)
+    """The rule's keys the engine reads for every interaction, copied once."""
+
+    def __post_init__(self) -> None:
+        for name in ("id", "kind", "weight", "critical"):
+            object.__setattr__(self, name, getattr(self.rule, name))
 
 
 @dataclass

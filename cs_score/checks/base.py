@@ -126,9 +126,11 @@ class Outcome:
     def graded(
         cls, credit: float, reason: str, evidence: dict[str, Any], measure: Any = None
     ) -> Outcome:
-        credit = min(1.0, max(0.0, credit))
-        status = PASS if credit >= 1.0 else FAIL if credit <= 0.0 else PARTIAL
-        return cls(status, credit, reason, evidence, measure)
+        if credit >= 1.0:
+            return cls(PASS, 1.0, reason, evidence, measure)
+        if credit <= 0.0:
+            return cls(FAIL, 0.0, reason, evidence, measure)
+        return cls(PARTIAL, credit, reason, evidence, measure)
 
     @classmethod
     def na(cls, reason: str, measure: Any = None) -> Outcome:

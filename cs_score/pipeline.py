@@ -19,6 +19,7 @@ import os
 import pickle
 import signal
 import tempfile
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -322,32 +323,36 @@ class ResultStore:
 class _HeldResults:
     """Results waiting for the end of the input, in memory or pickled to a temporary file.
 
-    Spilled, only their positions stay in memory, so memory grows with the number of
-    interactions whose promises are open by a few dozen bytes each, not with their evidence.
+    Spilled, only their positions stay in memory (16 bytes each), so memory grows with the
+    number of interactions whose promises are open by that much, not with their evidence.
     """
 
     def __init__(self, spill: bool) -> None:
         self._file: IO[bytes] | None = (
             tempfile.TemporaryFile(prefix="cs-score-held-") if spill else None  # noqa: SIM115
         )
-        self._where: dict[int, int] = {}
+        self._seqs = array("q")
+        self._offsets = array("q")
         self._kept: dict[int, InteractionResult] = {}
 
     def add(self, result: InteractionResult) -> None:
         if self._file is None:
             self._kept[result.seq] = result
             return
-        self._file.seek(0, os.SEEK_END)
-        self._where[result.seq] = self._file.tell()
-        pickle.dump(result, self._file, protocol=_PICKLE)
+        self._add_packed(result.seq, pickle.dumps(result, _PICKLE))
 
     def add_packed(self, seq: int, data: bytes) -> None:
         """Add a result pickled elsewhere."""
         if self._file is None:
             self._kept[seq] = pickle.loads(data)
             return
+        self._add_packed(seq, data)
+
+    def _add_packed(self, seq: int, data: bytes) -> None:
+        assert self._file is not None
         self._file.seek(0, os.SEEK_END)
-        self._where[seq] = self._file.tell()
+        self._seqs.append(seq)
+        self._offsets.append(self._file.tell())
         self._file.write(data)
 
     def pop_all(self) -> Iterator[InteractionResult]:
@@ -356,11 +361,12 @@ class _HeldResults:
             for seq in sorted(self._kept):
                 yield self._kept.pop(seq)
             return
-        for seq in sorted(self._where):
-            self._file.seek(self._where[seq])
+        for _, offset in sorted(zip(self._seqs, self._offsets, strict=True)):
+            self._file.seek(offset)
             result: InteractionResult = pickle.load(self._file)
             yield result
-        self._where.clear()
+        self._seqs = array("q")
+        self._offsets = array("q")
         self._file.close()
         self._file = tempfile.TemporaryFile(prefix="cs-score-held-")  # noqa: SIM115
 
@@ -381,7 +387,8 @@ class Ledger:
         """`spill`: keep held results in a temporary file rather than in memory."""
         self._ids = IdSet()
         self._held = _HeldResults(spill)
-        self._open: dict[str, int] = {}
+        self._open = IdSet()
+        """Ids of the promises held results wait on (fingerprints: 8 bytes each)."""
         self._fulfilled: dict[str, datetime] = {}
         self.fulfils_unmatched = 0
 
@@ -412,13 +419,13 @@ class Ledger:
             if isinstance(item, InteractionResult):
                 self._held.add(item)
                 for promise_id in item.promise_ids():
-                    self._open[promise_id] = item.seq
+                    self._open.add(promise_id)
                 continue
             if isinstance(item, OpenPromises):
                 if isinstance(item, PackedResult):
                     self._held.add_packed(item.seq, item.data)
                 for promise_id in item.promise_ids:
-                    self._open[promise_id] = item.seq
+                    self._open.add(promise_id)
                 continue
             promise_id, at = item
             if promise_id in self._open:
@@ -439,7 +446,7 @@ class Ledger:
         for result in self._held.pop_all():
             engine.settle(result, ruleset, self._fulfilled, as_of)
             yield result
-        self._open.clear()
+        self._open = IdSet()
         self._fulfilled.clear()
 
 

@@ -42,7 +42,7 @@ Speaker = Literal["customer", "agent", "bot", "system"]
 Scalar = str | int | float | bool | None
 
 
-class Event(msgspec.Struct, frozen=True):
+class Event(msgspec.Struct, frozen=True, gc=False):
     """Something that happened in an interaction: a message, an action or a note."""
 
     at: datetime | None = None
@@ -53,19 +53,19 @@ class Event(msgspec.Struct, frozen=True):
     fulfills: str | None = None
 
 
-class Product(msgspec.Struct, frozen=True):
+class Product(msgspec.Struct, frozen=True, gc=False):
     defective: bool | None = None
     returned: bool | None = None
     complaint: bool | None = None
     cost: Annotated[float, msgspec.Meta(ge=-MAX_COST, le=MAX_COST)] | None = None
 
 
-class Resolution(msgspec.Struct, frozen=True):
+class Resolution(msgspec.Struct, frozen=True, gc=False):
     status: Literal["resolved", "unresolved", "escalated", "pending"] | None = None
     steps: list[Step] | None = None
 
 
-class Promise(msgspec.Struct, frozen=True):
+class Promise(msgspec.Struct, frozen=True, gc=False):
     id: str
     due: datetime
     made_at: datetime | None = None
@@ -74,12 +74,12 @@ class Promise(msgspec.Struct, frozen=True):
     notified_at: datetime | None = None
 
 
-class Survey(msgspec.Struct, frozen=True):
+class Survey(msgspec.Struct, frozen=True, gc=False):
     csat: Annotated[int, msgspec.Meta(ge=1, le=5)] | None = None
     nps: Annotated[int, msgspec.Meta(ge=0, le=10)] | None = None
 
 
-class Interaction(msgspec.Struct):
+class Interaction(msgspec.Struct, gc=False):
     """One logged interaction (SPEC: Interaction record). Unknown fields are ignored."""
 
     id: str

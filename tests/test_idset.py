@@ -1,0 +1,31 @@
+"""The compact id set behind the duplicate check."""
+
+from __future__ import annotations
+
+from cs_score.idset import IdSet
+
+
+def test_ids_are_found_after_the_tables_grow() -> None:
+    ids = IdSet()
+    count = 50_000
+    assert all(ids.add(f"INT-{n}") for n in range(count))
+    assert len(ids) == count
+    assert not any(ids.add(f"INT-{n}") for n in range(0, count, 7))  # repeats are refused
+    assert all(f"INT-{n}" in ids for n in range(count))
+    assert not any(f"OTHER-{n}" in ids for n in range(count))
+    assert len(ids) == count
+
+
+def test_memory_is_eight_bytes_a_slot_at_most_seventy_percent_full() -> None:
+    ids = IdSet()
+    ids.update(str(n) for n in range(200_000))
+    assert 200_000 * 8 / 0.7 <= ids.nbytes() <= 4 * 200_000 * 8 / 0.7
+    assert IdSet().nbytes() == 256 * 64 * 8  # 128 KiB before any id
+
+
+def test_unusual_ids_are_kept_apart() -> None:
+    ids = IdSet()
+    for value in ("", " ", "é", "e\u0301", "\ud800", "a" * 10_000):
+        assert ids.add(value)
+    assert len(ids) == 6
+    assert "\ud800" in ids and "e" not in ids

@@ -152,6 +152,7 @@ class Facts:
 
     __slots__ = (
         "_first_agent_event",
+        "_hits",
         "_messages",
         "as_of",
         "explain",
@@ -173,6 +174,8 @@ class Facts:
         self.explain = explain
         """Whether graded outcomes need their reason and evidence (see `Outcome`)."""
         self._messages: dict[str, list[int]] = {}
+        self._hits: dict[int, Mapping[str, PhraseHit]] = {}
+        """Phrases found in each message, by event index (each text is matched once)."""
         self._first_agent_event: Event | bool | None = False
 
     def messages_from(self, speaker: str) -> list[int]:
@@ -202,11 +205,14 @@ class Facts:
 
     def hits(self, index: int) -> Mapping[str, PhraseHit]:
         """Every phrase pack mentioned in event `index`, with the first phrase found."""
-        return self.index.hits_in(self.record.events[index].text or "")
+        found = self._hits.get(index)
+        if found is None:
+            found = self._hits[index] = self.index.hits_in(self.record.events[index].text or "")
+        return found
 
     def pack_hit(self, index: int, packs: tuple[str, ...]) -> PhraseHit | None:
         """The phrase of the first of `packs` that event `index` mentions."""
-        found = self.index.hits_in(self.record.events[index].text or "")
+        found = self.hits(index)
         if found:
             for pack in packs:
                 hit = found.get(pack)
@@ -216,10 +222,9 @@ class Facts:
 
     def find(self, packs: tuple[str, ...], indexes: list[int]) -> tuple[int, PhraseHit] | None:
         """The first of the given events that mentions a phrase of `packs`."""
-        events = self.record.events
-        hits_in = self.index.hits_in
+        hits = self.hits
         for index in indexes:
-            found = hits_in(events[index].text or "")
+            found = hits(index)
             if found:
                 for pack in packs:
                     hit = found.get(pack)

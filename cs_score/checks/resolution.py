@@ -97,9 +97,8 @@ class Check:
                 if step not in found or found[step][0] > index:
                     found[step] = (index, {"source": "action", "event": index} if explain else None)
         step_of_pack = self.step_of_pack
-        hits_in = facts.index.hits_in
         for index in facts.messages_from("agent"):
-            hits = hits_in(events[index].text or "")
+            hits = facts.hits(index)
             if not hits:
                 continue
             for pack, phrase in hits.items():

@@ -68,9 +68,11 @@ from __future__ import annotations
 import argparse
 import gzip
 import heapq
+import itertools
 import json
 import queue
 import random
+import re
 import sys
 import threading
 import time
@@ -1188,6 +1190,17 @@ def _write_gzip(lines: Iterator[str], path: str) -> tuple[int, int, int]:
         return count, size, raw.tell()
 
 
+def unique_texts(lines: Iterator[str]) -> Iterator[str]:
+    """The lines with a reference number starting every text, so that no two texts are equal
+    (the reference is a word no phrase contains, so the same phrases are found)."""
+    counter = itertools.count(1)
+    for line in lines:
+        yield _TEXT.sub(lambda _: f'"text":"[ref {next(counter)}] ', line)
+
+
+_TEXT = re.compile(r'"text":"')
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Write N realistic, deterministic interaction records (JSON Lines)."
@@ -1208,6 +1221,12 @@ def main(argv: list[str] | None = None) -> int:
         metavar="K",
         help="every K-th line is a bad line; 0 disables (default 10000)",
     )
+    parser.add_argument(
+        "--unique-texts",
+        action="store_true",
+        help="start every message text with its own reference number, so no text repeats "
+        "(the worst case for cs-score's cache of phrase matches)",
+    )
     args = parser.parse_args(argv)
     if args.n < 0:
         parser.error("N must be >= 0")
@@ -1216,6 +1235,8 @@ def main(argv: list[str] | None = None) -> int:
 
     begin = time.perf_counter()
     lines = generate(args.n, seed=args.seed, bad_every=args.bad_every)
+    if args.unique_texts:
+        lines = unique_texts(lines)
     compressed: int | None = None
     try:
         if args.output == "-":

@@ -1,13 +1,17 @@
 """Throughput and memory of `cs-score evaluate` on large generated logs.
 
 Usage: python benchmarks/run.py [--sizes 100000,1000000] [--jobs 1,2] [--engines local,dask]
-                                [--parts 8] [--data benchmarks/data]
+                                [--parts 8] [--data benchmarks/data] [--unique-texts]
 
 Generates (or reuses) logs of each size with `benchmarks/generate.py`, runs the real command line
 on each for each `--jobs` value, and prints one table: interactions per second, MB per second,
 the ratio to the parse-only floor (reading the same file and parsing every line with the
 standard library's `json.loads` in this process, which no scorer can beat), and the peak RSS of
 the largest process. It also checks that every `--jobs` value printed the same report.
+
+The generated texts come from a catalogue, as agents' canned replies do, so most repeat and
+cs-score matches each distinct text once. `--unique-texts` starts every text with its own
+reference number instead: the worst case, where every message is matched afresh.
 
 With `--engines` including `dask` (the default when Dask is installed), each log is also split
 into `--parts` files (the Dask engine scores one partition per file, so a single file would use
@@ -34,12 +38,15 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def _log(size: int, folder: Path) -> Path:
-    path = folder / f"interactions-{size}.jsonl"
+def _log(size: int, folder: Path, unique_texts: bool = False) -> Path:
+    suffix = "-unique" if unique_texts else ""
+    path = folder / f"interactions-{size}{suffix}.jsonl"
     if not path.exists():
         folder.mkdir(parents=True, exist_ok=True)
+        flags = ["--unique-texts"] if unique_texts else []
         subprocess.run(
-            [sys.executable, str(HERE / "generate.py"), str(size), "-o", str(path)], check=True
+            [sys.executable, str(HERE / "generate.py"), str(size), "-o", str(path), *flags],
+            check=True,
         )
     return path
 
@@ -101,6 +108,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--engines", default="local,dask" if has_dask else "local")
     parser.add_argument("--parts", type=int, default=8, help="files a log is split into for Dask")
     parser.add_argument("--data", default=str(HERE / "data"))
+    parser.add_argument(
+        "--unique-texts",
+        action="store_true",
+        help="logs in which no message text repeats (generate.py --unique-texts)",
+    )
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     jobs_values = [int(j) for j in args.jobs.split(",")]
@@ -121,7 +133,7 @@ def main(argv: list[str] | None = None) -> None:
     header += f" {'× floor':>7} {'peak RSS MB':>11}"
     print(header)
     for size in sizes:
-        path = _log(size, Path(args.data))
+        path = _log(size, Path(args.data), args.unique_texts)
         megabytes = path.stat().st_size / 1e6
         floor = _parse_floor(path)
         digests = set()

@@ -18,7 +18,7 @@ from cs_score.report import GateSettings, Report, build_report
 from cs_score.ruleset import load_ruleset
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from generate import generate
+from generate import generate, unique_texts
 
 
 @pytest.fixture(scope="module")
@@ -112,3 +112,19 @@ def test_a_worker_that_dies_stops_the_run_with_a_clear_error(generated: Path) ->
         assert done <= 1
     finally:
         workers.close()
+
+
+def test_unique_texts_score_as_the_catalogue_texts_do(tmp_path: Path) -> None:
+    """The benchmark's worst case for the phrase cache changes no verdict."""
+    plain = list(generate(400, seed=3))
+    unique = list(unique_texts(iter(plain)))
+    assert len({text for line in unique for text in line.split('"text":"')[1:]}) == sum(
+        line.count('"text":"') for line in unique
+    )
+    reports = []
+    for name, lines in (("plain", plain), ("unique", unique)):
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        reports.append(_report(path, 1, False, 100))
+    assert reports[0].summary == reports[1].summary
+    assert reports[0].rules_summary == reports[1].rules_summary

@@ -53,7 +53,14 @@ def test_blocks_give_the_lines_of_read_lines(
     data = b"\n".join(lines) + (b"\n" if final_newline and lines else b"")
     path = tmp_path / "log.jsonl"
     path.write_bytes(gzip.compress(data) if packed else data)
-    expected = list(read_lines(str(path), max_line_bytes))
+    expected: list[RawLine] = []
+    try:
+        expected.extend(read_lines(str(path), max_line_bytes))
+    except InputError as exc:  # bytes that look like gzip but are not
+        with pytest.raises(InputError, match="damaged gzip data after line 0") as caught:
+            _by_blocks(path, max_line_bytes, max_lines, block_bytes)
+        assert str(caught.value) == str(exc)
+        return
     assert _by_blocks(path, max_line_bytes, max_lines, block_bytes) == expected
 
 

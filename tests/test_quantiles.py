@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 
@@ -56,7 +57,7 @@ def test_parts_merge_to_the_same_quantiles_in_any_order() -> None:
         whole.add(value)
     cuts = [0, 3, 9_000, 9_001, 25_000, 40_000]
     parts = []
-    for start, end in zip(cuts, cuts[1:], strict=False):
+    for start, end in itertools.pairwise(cuts):
         part = Quantiles()
         for value in values[start:end]:
             part.add(value)

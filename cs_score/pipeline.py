@@ -355,6 +355,35 @@ class _HeldResults:
         self._offsets.append(self._file.tell())
         self._file.write(data)
 
+    def __len__(self) -> int:
+        return len(self._kept) if self._file is None else len(self._seqs)
+
+    def pop_packed(self, count: int) -> Iterator[list[bytes]]:
+        """The spilled results, still pickled, in input order and lists of up to `count`;
+        then forget them. Only for a spilling store."""
+        assert self._file is not None
+        self._file.flush()
+        end = self._file.seek(0, os.SEEK_END)
+        offsets = self._offsets  # ascending: results are appended to the file
+        chunk: list[bytes] = []
+        for index in sorted(range(len(offsets)), key=self._seqs.__getitem__):
+            stop = offsets[index + 1] if index + 1 < len(offsets) else end
+            self._file.seek(offsets[index])
+            chunk.append(self._file.read(stop - offsets[index]))
+            if len(chunk) == count:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+        self._reset()
+
+    def _reset(self) -> None:
+        assert self._file is not None
+        self._seqs = array("q")
+        self._offsets = array("q")
+        self._file.close()
+        self._file = tempfile.TemporaryFile(prefix="cs-score-held-")  # noqa: SIM115
+
     def pop_all(self) -> Iterator[InteractionResult]:
         """Every held result, in input order, then forget them."""
         if self._file is None:
@@ -365,10 +394,7 @@ class _HeldResults:
             self._file.seek(offset)
             result: InteractionResult = pickle.load(self._file)
             yield result
-        self._seqs = array("q")
-        self._offsets = array("q")
-        self._file.close()
-        self._file = tempfile.TemporaryFile(prefix="cs-score-held-")  # noqa: SIM115
+        self._reset()
 
 
 class Ledger:
@@ -439,6 +465,16 @@ class Ledger:
     def fulfilled(self) -> dict[str, datetime]:
         """Open promise id → the earliest time a later event kept it (so far)."""
         return self._fulfilled
+
+    @property
+    def held(self) -> int:
+        """How many results wait for the end of the input."""
+        return len(self._held)
+
+    def pop_packed(self, count: int) -> Iterator[list[bytes]]:
+        """The held results still pickled, in input order, for `settle_packed` elsewhere."""
+        yield from self._held.pop_packed(count)
+        self._open = IdSet()
 
     def settle(self, ruleset: RuleSet, as_of: datetime | None) -> Iterator[InteractionResult]:
         """Judge every held result against the fulfilments and `as_of`, yielding them in input
@@ -529,8 +565,24 @@ class Collector:
         return True
 
     def close(self) -> datetime | None:
-        """Settle the held results against the as-of time; returns the as-of time used."""
+        """Settle the held results against the as-of time; returns the as-of time used.
+
+        With `jobs` over 1 and many results held (and none watched), worker processes
+        settle them in input order, each into a report part, as they score blocks.
+        """
         as_of = self.options.as_of or self.part.latest
+        if self.options.jobs > 1 and not self.watch and self.ledger.held >= 2 * SETTLE_CHUNK:
+            work = _SettleWork(self.ruleset, self.options, self.ledger.fulfilled, as_of)
+            workers = _Workers(self.options.jobs, work)
+            try:
+                for _, outcome in workers.outcomes(self.ledger.pop_packed(SETTLE_CHUNK)):
+                    self.part.merge(outcome.part)
+                    if self.store is not None:
+                        self.store.add_settled_encoded(outcome.spool)
+            finally:
+                workers.close()
+            self.ledger.fulfilled.clear()
+            return as_of
         for result in self.ledger.settle(self.ruleset, as_of):
             if result.seq in self.watch:
                 self.settled[result.seq] = result
@@ -562,11 +614,10 @@ def _positioned(blocks: Iterable[Block]) -> Iterator[tuple[int, Block]]:
         seq += block.lines
 
 
-def _serve(connection: Any, ruleset: RuleSet, options: RunOptions) -> None:
-    """A worker process: score each block it is sent and send back the outcome, until None."""
+def _serve(connection: Any, work: Callable[[Any], Any]) -> None:
+    """A worker process: answer each job it is sent with `work(job)`, until None."""
     # Ctrl-C is the main process's to handle: it stops the workers and exits cleanly.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    lowest = LowestSeen()
     while True:
         try:
             job = connection.recv()
@@ -574,15 +625,59 @@ def _serve(connection: Any, ruleset: RuleSet, options: RunOptions) -> None:
             return
         if job is None:
             return
-        first_seq, block = job
         try:
-            answer: Any = score_block(block, first_seq, ruleset, options, lowest=lowest)
+            answer = work(job)
         except Exception as exc:  # raised again in the main process
             answer = exc
         try:
             connection.send(answer)
         except OSError:  # the main process stopped (Ctrl-C) and closed its end
             return
+
+
+class _ScoreWork:
+    """A worker's job of scoring: (position of the first line, block) → outcome."""
+
+    def __init__(self, ruleset: RuleSet, options: RunOptions) -> None:
+        self.ruleset = ruleset
+        self.options = options
+        self.lowest = LowestSeen()
+
+    def __call__(self, job: tuple[int, Block]) -> BatchOutcome:
+        first_seq, block = job
+        return score_block(block, first_seq, self.ruleset, self.options, lowest=self.lowest)
+
+
+SETTLE_CHUNK = 500
+"""Held results a worker settles at a time."""
+
+
+class _SettleWork:
+    """A worker's job at the end of the input: pickled held results → their settled part."""
+
+    def __init__(
+        self,
+        ruleset: RuleSet,
+        options: RunOptions,
+        fulfilled: dict[str, datetime],
+        as_of: datetime | None,
+    ) -> None:
+        self.ruleset = ruleset
+        self.options = options
+        self.fulfilled = fulfilled
+        self.as_of = as_of
+
+    def __call__(self, packed: list[bytes]) -> BatchOutcome:
+        part = ReportPart(self.ruleset, self.options.group_by)
+        spool: list[bytes] = []
+        encode = msgspec.json.encode
+        for data in packed:
+            result: InteractionResult = pickle.loads(data)
+            engine.settle(result, self.ruleset, self.fulfilled, self.as_of)
+            part.add(result)
+            if self.options.keep_results:
+                spool.append(b"%d\t%b\n" % (result.seq, encode(result.to_dict())))
+        return BatchOutcome(0, part, [], [], b"".join(spool), None)
 
 
 _WORKER_DIED = "a worker process ended before it finished its lines (killed, or out of memory?)"
@@ -597,7 +692,7 @@ class _Workers:
     feeder thread may be stuck in a write when it is terminated.
     """
 
-    def __init__(self, count: int, ruleset: RuleSet, options: RunOptions) -> None:
+    def __init__(self, count: int, work: Callable[[Any], Any]) -> None:
         context: Any = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
         self._connections: list[Any] = []
         self._processes: list[Any] = []
@@ -607,9 +702,7 @@ class _Workers:
         try:
             for _ in range(count):
                 mine, theirs = context.Pipe()
-                process = context.Process(
-                    target=_serve, args=(theirs, ruleset, options), daemon=True
-                )
+                process = context.Process(target=_serve, args=(theirs, work), daemon=True)
                 process.start()
                 theirs.close()
                 self._connections.append(mine)
@@ -617,11 +710,9 @@ class _Workers:
         finally:
             signal.signal(signal.SIGINT, previous)
 
-    def outcomes(
-        self, jobs: Iterator[tuple[int, Block]]
-    ) -> Iterator[tuple[tuple[int, Block], BatchOutcome]]:
-        """(job, outcome) in input order; workers take blocks in turn."""
-        busy: collections.deque[tuple[Any, tuple[int, Block]]] = collections.deque()
+    def outcomes(self, jobs: Iterator[Any]) -> Iterator[tuple[Any, BatchOutcome]]:
+        """(job, outcome) in the order of the jobs; workers take them in turn."""
+        busy: collections.deque[tuple[Any, Any]] = collections.deque()
         for connection in self._connections:
             job = next(jobs, None)
             if job is None:
@@ -638,7 +729,7 @@ class _Workers:
             yield job, outcome
 
     @staticmethod
-    def _send(connection: Any, job: tuple[int, Block]) -> None:
+    def _send(connection: Any, job: Any) -> None:
         try:
             connection.send(job)
         except OSError:  # BrokenPipeError: the worker is gone
@@ -683,7 +774,7 @@ def _outcomes(
         for job in itertools.chain([first], [second] if second else [], jobs):
             yield job, score_block(job[1], job[0], ruleset, options, lowest=lowest)
         return
-    workers = _Workers(options.jobs, ruleset, options)
+    workers = _Workers(options.jobs, _ScoreWork(ruleset, options))
     try:
         yield from workers.outcomes(itertools.chain([first, second], jobs))
     finally:

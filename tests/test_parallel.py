@@ -5,14 +5,16 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import EXAMPLE, ROOT, Ran
 
+from cs_score import pipeline
 from cs_score.errors import WorkerError
 from cs_score.formats import FormatOptions
 from cs_score.formats import get as get_format
-from cs_score.pipeline import RunOptions, _positioned, _Workers, evaluate
+from cs_score.pipeline import RunOptions, _positioned, _ScoreWork, _Workers, evaluate
 from cs_score.records import read_blocks
 from cs_score.report import GateSettings, Report, build_report
 from cs_score.ruleset import load_ruleset
@@ -53,6 +55,25 @@ def test_jobs_give_identical_json_on_generated_log(generated: Path, batch_lines:
     two = _json_report(generated, 2, batch_lines, ("agent", "day"))
     assert one == two
     assert '"rejected": 4' in one
+
+
+def test_workers_settle_held_results_as_one_process_does(
+    generated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Results waiting on promises are settled by the workers in chunks when there are many."""
+    one = _json_report(generated, 1, 4500, ("agent",))
+    started: list[str] = []
+    real = pipeline._Workers.__init__
+
+    def start(self: pipeline._Workers, count: int, work: Any) -> None:
+        started.append(type(work).__name__)
+        real(self, count, work)
+
+    monkeypatch.setattr(pipeline, "SETTLE_CHUNK", 7)
+    monkeypatch.setattr(pipeline._Workers, "__init__", start)
+    assert _json_report(generated, 2, 500, ("agent",)) == one
+    assert started == ["_ScoreWork", "_SettleWork"]
+    assert one.count('"verdict":"kept"') > 100  # promises kept, some by later interactions
 
 
 def test_jobs_give_identical_json_on_example() -> None:
@@ -100,7 +121,7 @@ def test_a_run_that_only_aggregates_reports_what_an_explained_run_does(generated
 def test_a_worker_that_dies_stops_the_run_with_a_clear_error(generated: Path) -> None:
     ruleset = load_ruleset(None)
     options = RunOptions(jobs=2, batch_lines=100)
-    workers = _Workers(2, ruleset, options)
+    workers = _Workers(2, _ScoreWork(ruleset, options))
     try:
         workers._processes[1].kill()
         workers._processes[1].join()

@@ -1,9 +1,13 @@
-"""One evaluation run: read lines → decode and score (in worker processes if asked) → collect.
+"""One evaluation run: read blocks of lines → decode and score (in worker processes if asked)
+→ collect.
 
-The collector is the only stateful stage. It sees results in input order, rejects repeated ids,
+The main process reads each input in blocks of whole lines (`records.read_blocks`) and hands
+them, undecoded, to the workers, which decode, score and fold them into report parts. The
+collector is the only stateful stage. It sees results in input order, rejects repeated ids,
 remembers which promises are still open and which later events fulfil them, and folds finished
 results into a `ReportPart`. A result whose promises are open is held (memory is bounded by the
-open promises, not by the log) and settled once the input ends and the as-of time is known.
+open promises, not by the log) and settled once the input ends and the as-of time is known
+(by the workers, when there are many).
 When the output lists interactions, finished results are spooled to a temporary file, so memory
 stays flat however long the log is.
 """

@@ -15,6 +15,7 @@ from typing import Any
 from cs_score.checks import promises as promises_kind
 from cs_score.checks.base import FAIL, NA, Facts, Outcome
 from cs_score.checks.promises import OPEN
+from cs_score.pickling import by_position
 from cs_score.records import Decoded, Interaction, Source
 from cs_score.ruleset import RuleSet
 
@@ -27,6 +28,7 @@ RuleResult = Outcome
 and whether it is critical."""
 
 
+@by_position
 @dataclass(slots=True)
 class InteractionResult:
     """Everything the report and the outputs need to know about one scored interaction."""

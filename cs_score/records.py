@@ -23,6 +23,7 @@ from typing import Annotated, Any, BinaryIO, Literal
 import msgspec
 
 from cs_score.errors import InputError
+from cs_score.pickling import by_position
 
 MAX_LINE_BYTES = 16 * 1024 * 1024
 """Default longest line accepted; a longer one is rejected without being held in memory."""
@@ -101,6 +102,7 @@ class Interaction(msgspec.Struct, gc=False):
     survey: Survey | None = None
 
 
+@by_position
 @dataclass(frozen=True, slots=True)
 class Source:
     """Where a record came from."""

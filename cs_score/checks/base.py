@@ -15,6 +15,7 @@ from cs_score.phrases import (
     PhraseHit,
     PhraseIndex,
 )
+from cs_score.pickling import by_position
 from cs_score.records import Event, Interaction
 
 PASS, PARTIAL, FAIL, NA = "pass", "partial", "fail", "na"
@@ -103,6 +104,7 @@ class RuleBase(BaseModel):
         return []
 
 
+@by_position
 @dataclass(slots=True)
 class Outcome:
     """What one rule says of one interaction; the engine adds the rule's kind and weight.

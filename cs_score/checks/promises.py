@@ -33,6 +33,7 @@ from pydantic import Field
 from cs_score.checks.base import Compiled, Facts, Outcome, RuleBase
 from cs_score.checks.base import Stats as BaseStats
 from cs_score.durations import Duration
+from cs_score.pickling import by_position
 
 OPEN = "open"
 """Status of an outcome that can only be settled once the whole input has been read."""
@@ -46,6 +47,7 @@ class Rule(RuleBase):
     grace: Duration = Field(0.0, description="time added to `due` before a promise is broken")
 
 
+@by_position
 @dataclass(slots=True)
 class PromiseState:
     """What is known of one promise: when it is due, and when it was kept or notified."""

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cs_score import phrases as phrases_module
 from cs_score.phrases import PhraseIndex, bundled_packs, normalize, phrase_key
@@ -270,17 +272,15 @@ def test_a_thousand_phrases_cost_what_ten_do(monkeypatch: pytest.MonkeyPatch) ->
         )
     ] * 25
     tokenized = 0
-    real_findall = phrases_module._WORD.findall
+    real_words_of = phrases_module.words_of
 
-    class CountingWords:
-        @staticmethod
-        def findall(text: str) -> list[str]:
-            nonlocal tokenized
-            tokenized += 1
-            return real_findall(text)
+    def counting_words_of(text: str) -> list[str]:
+        nonlocal tokenized
+        tokenized += 1
+        return real_words_of(text)
 
     monkeypatch.setattr(phrases_module, "_freeze", _counting_freeze)
-    monkeypatch.setattr(phrases_module, "_WORD", CountingWords)
+    monkeypatch.setattr(phrases_module, "words_of", counting_words_of)
     lookups = {}
     results = {}
     for size in (10, 1_000):
@@ -331,3 +331,10 @@ def test_an_index_travels_without_the_texts_it_remembers() -> None:
     copy = pickle.loads(pickle.dumps(index))
     assert copy._cache == {}
     assert copy.hits_in("Sorry!")["apologize"].phrase == "sorry"
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=80))
+def test_ascii_texts_split_into_the_same_words_either_way(text: str) -> None:
+    assert phrases_module.words_of(text) == phrases_module._WORD.findall(text)
+    assert phrases_module.words_of(text.lower()) == phrases_module._WORD.findall(text.lower())

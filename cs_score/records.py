@@ -328,12 +328,9 @@ def read_lines(path: str, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[RawL
     A line over `max_line_bytes` is yielded with `data=None` and skipped without being held.
     A damaged gzip stream raises InputError naming the last good line.
     """
-    name, stream = _open(path)
-    try:
-        yield from read_stream(name, stream, max_line_bytes)
-    finally:
-        if stream is not sys.stdin.buffer:
-            stream.close()
+    for block in read_blocks(path, max_line_bytes):
+        for _, raw in block.raw_lines(max_line_bytes):
+            yield raw
 
 
 def read_stream(
@@ -344,28 +341,9 @@ def read_stream(
     The caller opens and closes the stream: a local file, standard input, or any fsspec file
     (which is how `cs_score.dask` reads logs from object stores).
     """
-    number = 0
-    try:
-        reader = _maybe_gunzip(stream)
-        if b"\x00" in reader.peek(BINARY_SNIFF)[:BINARY_SNIFF]:
-            raise InputError(f"{name}: binary data, not JSON Lines text")
-        readline = reader.readline
-        while True:
-            chunk = readline(max_line_bytes + 1)
-            if not chunk:
-                return
-            number += 1
-            if len(chunk) > max_line_bytes and not chunk.endswith(b"\n"):
-                while chunk and not chunk.endswith(b"\n"):
-                    chunk = readline(1 << 20)
-                yield RawLine(name, number, None)
-                continue
-            if chunk.strip():  # as blocks split them: without the newline
-                yield RawLine(name, number, chunk[:-1] if chunk.endswith(b"\n") else chunk)
-    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        raise InputError(f"{name}: damaged gzip data after line {number} ({exc})") from None
-    except OSError as exc:
-        raise InputError(f"{name}: read failed after line {number} ({exc})") from None
+    for block in read_stream_blocks(name, stream, max_line_bytes):
+        for _, raw in block.raw_lines(max_line_bytes):
+            yield raw
 
 
 def timestamps(record: Interaction) -> Iterator[datetime]:
@@ -424,9 +402,12 @@ def read_blocks(
     max_lines: int = 2000,
     block_bytes: int = BLOCK_BYTES,
 ) -> Iterator[Block]:
-    """Stream one log as blocks of at most `max_lines` whole lines, as `read_lines` reads it.
+    """Stream one log (plain or gzip, detected by content; `-` is stdin) as blocks of at most
+    `max_lines` whole lines.
 
-    Lines are split and numbered where they are scored, so reading costs little per line.
+    Lines are split and numbered where they are scored, so reading costs little per line. A
+    line over `max_line_bytes` is skipped as it is read, never held whole. A damaged gzip
+    stream raises InputError naming the last line read before the damage.
     """
     name, stream = _open(path)
     try:

@@ -446,14 +446,14 @@ def _score_file(file: CaseFile, ruleset: RuleSet) -> tuple[list[CaseResult], lis
     collector = Collector(ruleset, options)
     lines = [RawLine(case.file, case.line, case.record) for case in file.cases]
     outcome = score_batch(lines, 0, ruleset, options)
-    duplicates = collector.duplicates(outcome)
+    duplicates = collector.claim(outcome)
     if duplicates:
         outcome = score_batch(lines, 0, ruleset, options, duplicates)
     problems = [
         Problem(Location(r.file, r.line), "", f"the record cannot be scored: {r.reason}")
         for r in outcome.part.rejections
     ]
-    collector.take(outcome)
+    collector.take(outcome, claimed=True)
     collector.close()
     assert collector.store is not None
     by_id = {result["id"]: result for result in collector.store}

@@ -58,7 +58,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from cs_score import engine
 from cs_score.api import _raw_line
 from cs_score.engine import InteractionResult
 from cs_score.errors import InputError, UsageError
@@ -74,6 +73,7 @@ from cs_score.pipeline import (
     check_inputs,
     duplicate_reason,
     score_batch,
+    settle_into,
 )
 from cs_score.records import MAX_LINE_BYTES, RawLine, read_stream
 from cs_score.report import ReportPart, check_group_spec
@@ -85,7 +85,6 @@ DASK_EXTRA = "pip install 'cs-score[dask]'"
 try:
     import dask.bag
     import fsspec
-    import msgspec
     from dask.base import compute, persist
     from dask.delayed import Delayed, delayed
 except ImportError as exc:  # pragma: no cover - exercised by a test with Dask hidden
@@ -311,14 +310,10 @@ def _settle(
     """
     part = ReportPart(ruleset, options.group_by)
     part.merge(partition.outcome.part)
-    encode = msgspec.json.encode
     settled: list[bytes] = []
-    for item in partition.outcome.pending:
-        if isinstance(item, InteractionResult):
-            engine.settle(item, ruleset, fulfilled, as_of)
-            part.add(item)
-            if options.keep_results:
-                settled.append(b"%d\t%b\n" % (item.seq, encode(item.to_dict())))
+    held = (item for item in partition.outcome.pending if isinstance(item, InteractionResult))
+    write = settled.append if options.keep_results else None
+    settle_into(part, held, ruleset, fulfilled, as_of, write)
     outcome = partition.outcome
     done = BatchOutcome(outcome.first_seq, part, [], [], b"".join(settled), outcome.latest)
     return PartitionOutcome(done, list(partition.faults))

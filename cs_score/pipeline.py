@@ -24,7 +24,7 @@ import pickle
 import signal
 import tempfile
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import IO, Any
@@ -161,6 +161,28 @@ class BatchOutcome:
     latest: datetime | None
 
 
+def encode_result(result: InteractionResult) -> bytes:
+    """A finished result as the spools hold it: `seq<TAB>json` and a newline."""
+    return b"%d\t%b\n" % (result.seq, msgspec.json.encode(result.to_dict()))
+
+
+def settle_into(
+    part: ReportPart,
+    held: Iterable[InteractionResult],
+    ruleset: RuleSet,
+    fulfilled: Mapping[str, datetime],
+    as_of: datetime | None,
+    write: Callable[[bytes], object] | None = None,
+) -> None:
+    """Judge held results (in input order) against the fulfilments and `as_of`, fold them into
+    `part`, and hand each to `write` encoded (when the output lists interactions)."""
+    for result in held:
+        engine.settle(result, ruleset, fulfilled, as_of)
+        part.add(result)
+        if write is not None:
+            write(encode_result(result))
+
+
 def score_line(
     raw: RawLine,
     seq: int,
@@ -237,7 +259,6 @@ def _score_lines(
     ids: list[tuple[int, str]] = []
     pending: list[PendingItem] = []
     spool: list[bytes] = []
-    encode = msgspec.json.encode
     latest: datetime | None = None
     explain = options.keep_results  # otherwise only the lowest scores are shown, with why
     for seq, raw in lines:
@@ -263,7 +284,7 @@ def _score_lines(
             result = engine.score(decoded, ruleset, seq, options.as_of)
         part.add(result, keep)
         if options.keep_results:
-            spool.append(b"%d\t%b\n" % (seq, encode(result.to_dict())))
+            spool.append(encode_result(result))
     return BatchOutcome(first_seq, part, ids, pending, b"".join(spool), latest)
 
 
@@ -292,7 +313,6 @@ class ResultStore:
     def __init__(self) -> None:
         self._spool: IO[bytes] = tempfile.TemporaryFile(prefix="cs-score-")  # noqa: SIM115
         self._settled: IO[bytes] = tempfile.TemporaryFile(prefix="cs-score-")  # noqa: SIM115
-        self._encode = msgspec.json.Encoder().encode
 
     def write_encoded(self, lines: bytes) -> None:
         """Append `seq<TAB>json` lines, as `score_batch` encodes them."""
@@ -300,7 +320,7 @@ class ResultStore:
 
     def add_settled(self, result: InteractionResult) -> None:
         """Add a result settled at the end; call in input order."""
-        self._settled.write(b"%d\t%b\n" % (result.seq, self._encode(result.to_dict())))
+        self._settled.write(encode_result(result))
 
     def add_settled_encoded(self, lines: bytes) -> None:
         """Add settled results encoded as `seq<TAB>json` lines (settled on a Dask worker)."""
@@ -476,9 +496,12 @@ class Ledger:
         return len(self._held)
 
     def pop_packed(self, count: int) -> Iterator[list[bytes]]:
-        """The held results still pickled, in input order, for `settle_packed` elsewhere."""
+        """The held results still pickled, in input order and lists of up to `count`, to be
+        settled elsewhere (against `fulfilled`, taken before); then forget them, as `settle`
+        does."""
         yield from self._held.pop_packed(count)
         self._open = IdSet()
+        self._fulfilled.clear()
 
     def settle(self, ruleset: RuleSet, as_of: datetime | None) -> Iterator[InteractionResult]:
         """Judge every held result against the fulfilments and `as_of`, yielding them in input
@@ -512,16 +535,13 @@ class Collector:
     def fulfils_unmatched(self) -> int:
         return self.ledger.fulfils_unmatched
 
-    def duplicates(self, outcome: BatchOutcome) -> dict[int, str]:
-        """Lines of a batch whose id was seen before (in this batch or an earlier one)."""
-        return self.ledger.duplicates(outcome.ids)
-
     def claim(self, outcome: BatchOutcome) -> dict[int, str]:
-        """`duplicates` of a batch, its other ids remembered (then `take` it with `claimed`)."""
+        """Lines of a batch whose id was seen before (in this batch or an earlier one); the
+        other ids are remembered (then `take` the batch with `claimed`)."""
         return self.ledger.claim(outcome.ids)
 
     def take(self, outcome: BatchOutcome, claimed: bool = False) -> None:
-        """Fold in a batch that has no duplicate ids (see `duplicates` and `claim`).
+        """Fold in a batch that has no duplicate ids (see `claim`).
 
         A batch may also be several batches already merged in input order (the ids left empty
         when duplicates were found elsewhere, as a Dask run does).
@@ -585,7 +605,6 @@ class Collector:
                         self.store.add_settled_encoded(outcome.spool)
             finally:
                 workers.close()
-            self.ledger.fulfilled.clear()
             return as_of
         for result in self.ledger.settle(self.ruleset, as_of):
             if result.seq in self.watch:
@@ -674,13 +693,9 @@ class _SettleWork:
     def __call__(self, packed: list[bytes]) -> BatchOutcome:
         part = ReportPart(self.ruleset, self.options.group_by)
         spool: list[bytes] = []
-        encode = msgspec.json.encode
-        for data in packed:
-            result: InteractionResult = pickle.loads(data)
-            engine.settle(result, self.ruleset, self.fulfilled, self.as_of)
-            part.add(result)
-            if self.options.keep_results:
-                spool.append(b"%d\t%b\n" % (result.seq, encode(result.to_dict())))
+        held = (pickle.loads(data) for data in packed)
+        write = spool.append if self.options.keep_results else None
+        settle_into(part, held, self.ruleset, self.fulfilled, self.as_of, write)
         return BatchOutcome(0, part, [], [], b"".join(spool), None)
 
 

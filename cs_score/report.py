@@ -136,25 +136,35 @@ class WorstEntry:
 
 
 class LowestSeen:
-    """The positions of the lowest scores one process has seen, over all the parts it built.
+    """The lowest scores seen, by (score, position): the ten a report lists, each with what
+    it keeps of the result (or nothing, when only the positions matter).
 
-    A result that is not among them is not among the lowest of the whole run either, so a
-    part need not keep it (nor explain it) even when it is among the part's own lowest.
+    One process keeps one over all the parts it builds: a result that is not among its
+    lowest is not among the lowest of the whole run either, so a part need not keep it (nor
+    explain it) even when it is among the part's own lowest.
     """
 
     def __init__(self) -> None:
-        self._keys: list[tuple[float, int]] = []  # max-heap by (-score, -seq)
+        self._items: list[tuple[float, int, Any]] = []  # max-heap by (-score, -seq)
 
-    def offer(self, score: float, seq: int) -> bool:
-        """Note a result's score; whether it is among the lowest seen so far."""
-        key = (-score, -seq)
-        if len(self._keys) < WORST_COUNT:
-            heapq.heappush(self._keys, key)
-            return True
-        if key > self._keys[0]:
-            heapq.heapreplace(self._keys, key)
-            return True
-        return False
+    def admits(self, score: float, seq: int) -> bool:
+        """Whether a result this low would be among the lowest."""
+        return len(self._items) < WORST_COUNT or (-score, -seq) > self._items[0][:2]
+
+    def offer(self, score: float, seq: int, kept: Any = None) -> bool:
+        """Note a result's score, keeping `kept` with it; whether it is among the lowest."""
+        if not self.admits(score, seq):
+            return False
+        item = (-score, -seq, kept)
+        if len(self._items) < WORST_COUNT:
+            heapq.heappush(self._items, item)
+        else:
+            heapq.heapreplace(self._items, item)
+        return True
+
+    def kept(self) -> list[Any]:
+        """What was kept with each of the lowest, in no particular order."""
+        return [item[2] for item in self._items]
 
 
 class ReportPart:
@@ -172,7 +182,7 @@ class ReportPart:
         self.grade_counts: dict[str, int] = {}
         self.rules = {rule.id: RulePart.new(rule) for rule in ruleset.rules}
         self.groups: dict[str, dict[str, GroupPart]] = {spec: {} for spec in group_by}
-        self._worst: list[tuple[float, int, WorstEntry]] = []  # max-heap by (-score, -seq)
+        self._worst = LowestSeen()
         self.events_reordered = 0
         self.latest: datetime | None = None
 
@@ -220,7 +230,7 @@ class ReportPart:
         self.critical_failures += result.critical_failure is not None
         self.grade_counts[result.grade] = self.grade_counts.get(result.grade, 0) + 1
         if keep_lowest is None:
-            keep_lowest = result.score < 100 and self._admits(result.score, result.seq)
+            keep_lowest = self.wants_explained(result)
         if keep_lowest:
             self._keep_worst(
                 WorstEntry(
@@ -239,25 +249,17 @@ class ReportPart:
     def wants_explained(self, result: InteractionResult) -> bool:
         """Whether `add` would keep this result among the lowest scores, with its reasons."""
         score = result.score
-        return score is not None and score < 100 and self._admits(score, result.seq)
+        return score is not None and score < 100 and self._worst.admits(score, result.seq)
 
     def note_latest(self, latest: datetime | None) -> None:
         if latest is not None and (self.latest is None or latest > self.latest):
             self.latest = latest
 
-    def _admits(self, score: float, seq: int) -> bool:
-        """Whether a result this low would enter the list of lowest scores (cheap pre-check)."""
-        return len(self._worst) < WORST_COUNT or (-score, -seq) > self._worst[0][:2]
-
     def _keep_worst(self, entry: WorstEntry) -> None:
-        item = (-entry.score, -entry.seq, entry)
-        if len(self._worst) < WORST_COUNT:
-            heapq.heappush(self._worst, item)
-        elif item[:2] > self._worst[0][:2]:
-            heapq.heapreplace(self._worst, item)
+        self._worst.offer(entry.score, entry.seq, entry)
 
     def worst(self) -> list[WorstEntry]:
-        return sorted((item[2] for item in self._worst), key=WorstEntry.key)
+        return sorted(self._worst.kept(), key=WorstEntry.key)
 
     def merge(self, other: ReportPart) -> None:
         """Fold another part in; the result does not depend on how parts were split or ordered."""
@@ -278,7 +280,7 @@ class ReportPart:
                     mine[value].merge(group)
                 else:
                     mine[value] = group
-        for _, _, entry in other._worst:
+        for entry in other._worst.kept():
             self._keep_worst(entry)
         self.events_reordered += other.events_reordered
         self.note_latest(other.latest)

@@ -224,14 +224,10 @@ class Facts:
 
     def find(self, packs: tuple[str, ...], indexes: list[int]) -> tuple[int, PhraseHit] | None:
         """The first of the given events that mentions a phrase of `packs`."""
-        hits = self.hits
         for index in indexes:
-            found = hits(index)
-            if found:
-                for pack in packs:
-                    hit = found.get(pack)
-                    if hit is not None:
-                        return index, hit
+            hit = self.pack_hit(index, packs)
+            if hit is not None:
+                return index, hit
         return None
 
     def quote(self, index: int, limit: int = 200) -> dict[str, Any]:

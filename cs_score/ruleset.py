@@ -456,6 +456,10 @@ def _describe(error: Any, raw: Any) -> Problem:
 # The rule set in use
 
 
+WHEN_UNMET = "condition `when` does not hold"
+"""Why a rule is n/a for an interaction its `when` does not match."""
+
+
 @dataclass(frozen=True, slots=True)
 class PlannedRule:
     """A rule as it applies to one interaction: its settings and check, or why it is n/a."""
@@ -487,8 +491,8 @@ class RuleSet:
     inline_packs: dict[tuple[str, str], str] = field(default_factory=dict)
     """Packs made of rules' inline phrases: `inline_key(rule id, phrases)` → pack name."""
     phrase_index: PhraseIndex = field(init=False, repr=False)
-    _plans: dict[tuple[int, ...], tuple[list[PlannedRule], bool]] = field(
-        default_factory=dict, repr=False
+    _plans: dict[tuple[int, ...], tuple[list[PlannedRule], list[PlannedRule | None] | None]] = (
+        field(default_factory=dict, repr=False)
     )
 
     @property
@@ -514,8 +518,11 @@ class RuleSet:
         """Grades from best to worst, ending with F."""
         return [grade for grade, _ in self._grade_bands] + [LOWEST_GRADE]
 
-    def _planned(self, active: tuple[int, ...]) -> tuple[list[PlannedRule], bool]:
-        """The plan for a set of active overrides (built once), and whether any rule has `when`."""
+    def _planned(
+        self, active: tuple[int, ...]
+    ) -> tuple[list[PlannedRule], list[PlannedRule | None] | None]:
+        """The plan for a set of active overrides, built once; and, when some rule has `when`,
+        for each rule what it becomes where its condition does not hold (None: no condition)."""
         cached = self._plans.get(active)
         if cached is None:
             compiled = Compiled(self.phrases, self.calendars, self.inline_packs)
@@ -536,8 +543,13 @@ class RuleSet:
                 else:
                     check = checks.KINDS[rule.kind].Check(rule, compiled)
                     planned.append(PlannedRule(rule, check, None))
-            conditional = any(p.rule.when is not None for p in planned)
-            cached = self._plans[active] = (planned, conditional)
+            unmet: list[PlannedRule | None] = [
+                PlannedRule(p.rule, None, WHEN_UNMET)
+                if p.check is not None and p.rule.when is not None
+                else None
+                for p in planned
+            ]
+            cached = self._plans[active] = (planned, unmet if any(unmet) else None)
         return cached
 
     def active_overrides(self, record: Any) -> tuple[int, ...]:
@@ -550,20 +562,18 @@ class RuleSet:
     def check_for(self, active: tuple[int, ...], rule_id: str) -> Any:
         """The check of one rule under a set of active overrides."""
         planned, _ = self._planned(active)
-        return next(p.check for p in planned if p.rule.id == rule_id)
+        return next(p.check for p in planned if p.id == rule_id)
 
     def plan(self, record: Any, active: tuple[int, ...] | None = None) -> list[PlannedRule]:
         """The rules as they apply to one interaction, overrides and conditions included."""
         if active is None:
             active = self.active_overrides(record)
-        planned, conditional = self._planned(active)
-        if not conditional:
+        planned, unmet = self._planned(active)
+        if unmet is None:
             return planned
         return [
-            PlannedRule(p.rule, None, "condition `when` does not hold")
-            if p.check is not None and p.rule.when is not None and not p.rule.when.holds(record)
-            else p
-            for p in planned
+            otherwise if otherwise is not None and not p.rule.when.holds(record) else p  # type: ignore[union-attr]
+            for p, otherwise in zip(planned, unmet, strict=True)
         ]
 
     def __post_init__(self) -> None:

@@ -167,6 +167,11 @@ STATUS_MARK = {"pass": "✔", "partial": "◐", "fail": "✘", "na": "·"}
 """How a rule's status is marked in tables of interactions."""
 
 
+def number(value: float | None) -> str:
+    """A weight or count as shown in reports: "3", "0.5", or "–" when there is none."""
+    return "–" if value is None else f"{value:g}"
+
+
 def two_decimals(value: float | None) -> str:
     """A score or credit as shown in reports: two decimals, or "–" when there is none."""
     return "–" if value is None else f"{value:.2f}"

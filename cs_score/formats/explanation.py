@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from cs_score.formats.base import FormatOptions, printable
+from cs_score.formats.base import FormatOptions, number, printable, two_decimals
 
 STATUS_STYLE = {"pass": "green", "partial": "yellow", "fail": "red", "na": "dim"}
 STATUS_WORD = {"pass": "pass", "partial": "partial", "fail": "fail", "na": "n/a"}
@@ -36,10 +36,6 @@ class ExplainFormatName(StrEnum):
 
     text = "text"
     json = "json"
-
-
-def _number(value: float | None) -> str:
-    return "–" if value is None else f"{value:g}"
 
 
 def _scalar(value: Any) -> str:
@@ -138,9 +134,7 @@ def _text_parts(explanation: dict[str, Any], width: int) -> Iterator[Text | Tabl
     yield Text(context, style="dim")
     yield ""
     score = Text("Score ")
-    score.append(
-        "–" if computation["score"] is None else f"{computation['score']:.2f}", style="bold"
-    )
+    score.append(two_decimals(computation["score"]), style="bold")
     band = _grade_band(computation["grade"], explanation["rules"]["grades"])
     if band:
         score.append(f" · {band}")
@@ -181,9 +175,9 @@ def _rules_table(interaction: dict[str, Any], computation: dict[str, Any]) -> Ta
                 STATUS_WORD.get(rule["status"], rule["status"]),
                 style=STATUS_STYLE.get(rule["status"], ""),
             ),
-            _number(rule["credit"]),
-            _number(rule["weight"]),
-            _number(weighted.get(rule_id)),
+            number(rule["credit"]),
+            number(rule["weight"]),
+            number(weighted.get(rule_id)),
             Text(printable(rule["reason"])),
         )
     return table
@@ -194,14 +188,13 @@ def _arithmetic(computation: dict[str, Any]) -> Iterator[Text]:
     if not counted:
         yield Text("  Every rule was n/a: the interaction has no score and no grade.")
     else:
-        sum_weighted = _number(computation["sum_weighted_credit"])
-        sum_weight = _number(computation["sum_weight"])
-        terms = " + ".join(_number(entry["weighted_credit"]) for entry in counted)
-        weights = " + ".join(_number(entry["weight"]) for entry in counted)
+        sum_weighted = number(computation["sum_weighted_credit"])
+        sum_weight = number(computation["sum_weight"])
+        terms = " + ".join(number(entry["weighted_credit"]) for entry in counted)
+        weights = " + ".join(number(entry["weight"]) for entry in counted)
         yield Text(f"  Σ weight × credit = {terms} = {sum_weighted}")
         yield Text(f"  Σ weight          = {weights} = {sum_weight}")
-        mean = computation["weighted_mean"]
-        shown_mean = "–" if mean is None else f"{mean:.2f}"
+        shown_mean = two_decimals(computation["weighted_mean"])
         yield Text(f"  score             = 100 × {sum_weighted} / {sum_weight} = {shown_mean}")
         critical = computation["critical_failure"]
         if critical is not None:
@@ -212,7 +205,7 @@ def _arithmetic(computation: dict[str, Any]) -> Iterator[Text]:
             )
     for entry in computation["not_applicable"]:
         yield Text(
-            f"  Not counted: {printable(entry['rule'])} (weight {_number(entry['weight'])}) "
+            f"  Not counted: {printable(entry['rule'])} (weight {number(entry['weight'])}) "
             f"is n/a: {printable(entry['reason'])}",
             style="dim",
         )

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from cs_score.formats.base import FormatOptions, condition_parts, printable
+from cs_score.formats.base import FormatOptions, condition_parts, number, printable
 from cs_score.report import Report
 
 NO_CHANNEL = "no-channel"
@@ -41,10 +41,6 @@ def _text(value: Any) -> str:
 def _attr(value: Any) -> str:
     """Any text as a double-quoted XML attribute value."""
     return _text(value).replace('"', "&quot;")
-
-
-def _number(value: float | None) -> str:
-    return "–" if value is None else f"{value:g}"
 
 
 @dataclass
@@ -95,8 +91,8 @@ def _details(result: dict[str, Any], pass_score: float) -> list[str]:
         lines.append("rules that lost points:")
         for rule_id, rule in lost:
             lines.append(
-                f"  {printable(rule_id)} ({rule['status']}, credit {_number(rule['credit'])}, "
-                f"weight {_number(rule['weight'])}): {printable(rule['reason'])}"
+                f"  {printable(rule_id)} ({rule['status']}, credit {number(rule['credit'])}, "
+                f"weight {number(rule['weight'])}): {printable(rule['reason'])}"
             )
     return lines
 

@@ -20,11 +20,11 @@ from enum import StrEnum
 from typing import Any
 
 from rich import box
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from cs_score.formats.base import FormatOptions, number, printable, two_decimals
+from cs_score.formats.table import text_console
 
 STATUS_STYLE = {"pass": "green", "partial": "yellow", "fail": "red", "na": "dim"}
 STATUS_WORD = {"pass": "pass", "partial": "partial", "fail": "fail", "na": "n/a"}
@@ -100,17 +100,7 @@ def render_json(explanation: dict[str, Any]) -> str:
 def render_text(explanation: dict[str, Any], options: FormatOptions) -> str:
     """The explanation for people, rendered with rich (colour only when asked for)."""
     buffer = io.StringIO()
-    console = Console(
-        file=buffer,
-        force_terminal=options.color,
-        no_color=not options.color,
-        color_system="standard" if options.color else None,
-        width=options.width,
-        highlight=False,
-        emoji=False,
-        markup=False,
-        legacy_windows=False,
-    )
+    console = text_console(buffer, options)
     for part in _text_parts(explanation, options.width):
         console.print(part)
     return buffer.getvalue()

@@ -30,6 +30,21 @@ from cs_score.report import Report
 MAX_ERRORS_SHOWN = 20
 
 
+def text_console(buffer: io.StringIO, options: FormatOptions) -> Console:
+    """A rich console writing plain text to `buffer`, coloured only when the options say."""
+    return Console(
+        file=buffer,
+        force_terminal=options.color,
+        no_color=not options.color,
+        color_system="standard" if options.color else None,
+        width=options.width,
+        highlight=False,
+        emoji=False,
+        markup=False,
+        legacy_windows=False,
+    )
+
+
 class TableFormat:
     def __init__(self, options: FormatOptions) -> None:
         self.options = options
@@ -37,17 +52,7 @@ class TableFormat:
 
     def render(self, report: Report, results: Iterable[dict[str, Any]]) -> Iterator[str]:
         buffer = io.StringIO()
-        console = Console(
-            file=buffer,
-            force_terminal=self.options.color,
-            no_color=not self.options.color,
-            color_system="standard" if self.options.color else None,
-            width=self.options.width,
-            highlight=False,
-            emoji=False,
-            markup=False,
-            legacy_windows=False,
-        )
+        console = text_console(buffer, self.options)
         self._summary(console, report)
         self._rules(console, report)
         for spec, rows in report.groups.items():

@@ -117,19 +117,21 @@ class JUnitFormat:
             f'tests="{total}" failures="{failures}" errors="{errors}" time="0">\n'
         )
         names = list(suites)
-        position = 0
+        index = {name: at for at, name in enumerate(names)}
+        position = 0  # suites before this one are written
         current: str | None = None
         for result in results:
             file = result["source"]["file"]
             if file != current:
                 if current is not None:
                     yield from self._close_suite(suites[current])
-                # Files before this one that had no scored interaction still get their suite.
-                while file in names[position:] and names[position] != file:
-                    yield self._open_suite(names[position], suites[names[position]])
-                    yield from self._close_suite(suites[names[position]])
-                    position += 1
-                position += file in names[position:]
+                at = index.get(file, -1)
+                if at >= position:
+                    # Files before this one that had no scored interaction still get their suite.
+                    for name in names[position:at]:
+                        yield self._open_suite(name, suites[name])
+                        yield from self._close_suite(suites[name])
+                    position = at + 1
                 current = file
                 yield self._open_suite(file, suites[file])
             yield from self._testcase(result, pass_score)

@@ -217,20 +217,24 @@ def _read(
     parent_ref = raw.get("extends")
     if parent_ref is None:
         return _Loaded(raw, [name])
-    own = _copy_dict(raw, (k for k in raw if k != "extends"))
     if not isinstance(parent_ref, str):
         problem = Problem(
             raw.where("extends"),
             "extends",
             "expected the name of a bundled rule set or a path to a rules file",
         )
-        return _Loaded(own, [name], [problem])
+        return _Loaded(_without_extends(raw), [name], [problem])
     try:
         parent = _read(parent_ref, here, [*chain, (key, name)], raw.where("extends"))
     except RuleSetError as exc:
         # Keep going with this file alone, so its own problems are reported in the same run.
-        return _Loaded(own, [name], exc.problems)
+        return _Loaded(_without_extends(raw), [name], exc.problems)
     return _Loaded(_merge(parent.raw, raw), [*parent.sources, name], parent.problems)
+
+
+def _without_extends(raw: LocDict) -> LocDict:
+    """A file's own content, when what it extends cannot be used."""
+    return _copy_dict(raw, (key for key in raw if key != "extends"))
 
 
 def _copy_dict(source: LocDict, keys: Iterator[str] | None = None) -> LocDict:

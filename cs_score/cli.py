@@ -376,13 +376,7 @@ def evaluate_command(
     except RuleSetError as exc:
         if out is not None:
             out.discard()
-        for found in exc.problems:
-            stderr.print(Text("error: ", style="bold red") + Text(str(found)))
-        count = len(exc.problems)
-        stderr.print(
-            Text(f"{count} problem{'s' if count != 1 else ''} in the rule set; nothing was scored")
-        )
-        raise typer.Exit(EXIT_ERROR) from None
+        _print_problems(exc.problems, RULE_SET_PROBLEMS)
     except UserError as exc:
         if out is not None:
             out.discard()
@@ -471,6 +465,10 @@ rules_app = typer.Typer(
     rich_markup_mode="rich",
 )
 app.add_typer(rules_app, name="rules")
+
+
+RULE_SET_PROBLEMS = "the rule set; nothing was scored"
+"""What the problems are in, when a rule set stops `evaluate` or `explain`."""
 
 
 def _print_problems(problems: list[Problem], what: str) -> NoReturn:
@@ -651,7 +649,6 @@ def explain_command(
 
     Example: [bold]cs-score explain examples/interactions.jsonl --id INT-0013[/bold]
     """
-    stderr = _stderr()
     try:
         ruleset = api.load_ruleset(rules)
         fixed_as_of = _parse_as_of(as_of, ruleset)
@@ -673,13 +670,7 @@ def explain_command(
         sys.stdout.write(text)
         sys.stdout.flush()
     except RuleSetError as exc:
-        for found_problem in exc.problems:
-            stderr.print(Text("error: ", style="bold red") + Text(str(found_problem)))
-        count = len(exc.problems)
-        stderr.print(
-            Text(f"{count} problem{'s' if count != 1 else ''} in the rule set; nothing was scored")
-        )
-        raise typer.Exit(EXIT_ERROR) from None
+        _print_problems(exc.problems, RULE_SET_PROBLEMS)
     except UserError as exc:
         _fail(str(exc))
 

@@ -108,10 +108,9 @@ def score_records(
             else raw
         )
         if isinstance(item, InteractionResult):
-            if ledger.duplicates([(seq, item.id)]):
+            if ledger.claim([(seq, item.id)]):
                 item = Rejection(source, number, duplicate_reason(item.id))
             else:
-                ledger.note_ids([(seq, item.id)])
                 if item.latest is not None and (latest is None or item.latest > latest):
                     latest = item.latest
                 ledger.take(item.fulfills)

@@ -29,7 +29,7 @@ from cs_score.errors import Problem, RuleSetError, UsageError, UserError
 from cs_score.explain import explain
 from cs_score.formats import FormatName, FormatOptions
 from cs_score.formats.explanation import ExplainFormatName, render_json, render_text
-from cs_score.pipeline import RunResult, find_interaction
+from cs_score.pipeline import DASK_EXTRA, RunResult, cores, find_interaction
 from cs_score.records import MAX_LINE_BYTES
 from cs_score.report import GateSettings, check_group_spec
 from cs_score.ruleset import LOWEST_GRADE, RuleSet
@@ -38,8 +38,6 @@ EXIT_PASSED, EXIT_GATE_FAILED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_BROKEN_PIPE = 141
 """As a shell reports a command whose reader went away (128 + SIGPIPE)."""
 MAX_REJECTIONS_ON_STDERR = 50
-DASK_EXTRA = "pip install 'cs-score[dask]'"
-"""What `--engine dask` asks for when Dask is not installed."""
 
 app = typer.Typer(
     name="cs-score",
@@ -112,13 +110,6 @@ def _use_color(stream: object) -> bool:
     if os.environ.get("FORCE_COLOR"):
         return True
     return bool(getattr(stream, "isatty", lambda: False)())
-
-
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 @contextlib.contextmanager
@@ -333,9 +324,7 @@ def evaluate_command(
             run = _evaluate_on_dask(logs, ruleset, scheduler, jobs, **options)
         else:
             with _progress(stderr) as advance:
-                run = api.evaluate(
-                    logs, ruleset, jobs=jobs or _cores(), progress=advance, **options
-                )
+                run = api.evaluate(logs, ruleset, jobs=jobs or cores(), progress=advance, **options)
         if run.faults and run.part.read == 0:
             for fault in run.faults:
                 stderr.print(Text("error: ", style="bold red") + Text(fault))

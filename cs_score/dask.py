@@ -63,6 +63,7 @@ from cs_score.engine import InteractionResult
 from cs_score.errors import InputError, UsageError
 from cs_score.pipeline import (
     BATCH_LINES,
+    DASK_EXTRA,
     BatchOutcome,
     Collector,
     OpenPromises,
@@ -71,6 +72,7 @@ from cs_score.pipeline import (
     RunResult,
     absorb,
     check_inputs,
+    cores,
     duplicate_reason,
     score_batch,
     settle_into,
@@ -78,9 +80,6 @@ from cs_score.pipeline import (
 from cs_score.records import MAX_LINE_BYTES, RawLine, read_stream
 from cs_score.report import ReportPart, check_group_spec
 from cs_score.ruleset import RuleSet
-
-DASK_EXTRA = "pip install 'cs-score[dask]'"
-"""How to get what this module needs."""
 
 try:
     import dask.bag
@@ -161,8 +160,8 @@ def _fold_lines(
     skip: dict[int, str] | None,
 ) -> PartitionOutcome:
     """Score one partition's lines in batches and fold them into one outcome."""
-    start = index * PARTITION_STRIDE
-    total = BatchOutcome(start, ReportPart(ruleset, options.group_by), [], [], b"", None)
+    total = _empty(index, ruleset, options)
+    start = total.first_seq
     spools: list[bytes] = []
     faults: list[str] = []
     batch: list[RawLine] = []
@@ -484,7 +483,7 @@ def connect(scheduler: str | None = None, workers: int | None = None) -> Iterato
         # taken; that is no news for a cluster that lives as long as one run.
         warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)
         cluster = LocalCluster(
-            n_workers=workers or _cores(),
+            n_workers=workers or cores(),
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
@@ -493,13 +492,6 @@ def connect(scheduler: str | None = None, workers: int | None = None) -> Iterato
         )
     with cluster, Client(cluster) as client:
         yield client
-
-
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 __all__ = ["DASK_EXTRA", "LogFile", "connect", "evaluate", "expand_paths"]

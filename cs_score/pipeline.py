@@ -50,6 +50,17 @@ from cs_score.ruleset import RuleSet
 
 BATCH_LINES = 2000
 
+DASK_EXTRA = "pip install 'cs-score[dask]'"
+"""How to get what the Dask engine needs (said wherever it is missing)."""
+
+
+def cores() -> int:
+    """The cores this process may run on: the default number of workers."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
 
 @dataclass(frozen=True, slots=True)
 class OpenPromises:

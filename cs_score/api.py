@@ -30,7 +30,7 @@ from cs_score.formats import FormatOptions
 from cs_score.pipeline import Ledger, RunOptions, RunResult, duplicate_reason, score_line
 from cs_score.pipeline import evaluate as evaluate_paths
 from cs_score.records import MAX_LINE_BYTES, RawLine, Rejection
-from cs_score.report import GateSettings, Report, ReportPart, build_report, check_group_spec
+from cs_score.report import GateSettings, Report, ReportPart, build_report, group_specs
 from cs_score.ruleset import RuleSet
 
 Record = Mapping[str, Any] | str | bytes
@@ -150,11 +150,7 @@ def fold(
     Rejections count as rejected lines. A result whose promises are still open is refused:
     only `score_records` knows the whole input, so only it can settle them.
     """
-    specs = tuple(dict.fromkeys(group_by))
-    for spec in specs:
-        problem = check_group_spec(spec)
-        if problem:
-            raise ValueError(problem)
+    specs = group_specs(group_by)
     part = ReportPart(ruleset, specs)
     seq = -1
     for item in results:
@@ -263,11 +259,7 @@ def evaluate(
     (`RunResult.results`; call `RunResult.close()` when done). `RunResult.report()` gives the
     report; an unreadable input raises `InputError` before anything is scored.
     """
-    specs = tuple(dict.fromkeys(group_by))
-    for spec in specs:
-        problem = check_group_spec(spec)
-        if problem:
-            raise ValueError(problem)
+    specs = group_specs(group_by)
     options = RunOptions(
         as_of=as_of,
         group_by=specs,

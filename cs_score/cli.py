@@ -31,7 +31,7 @@ from cs_score.formats import FormatName, FormatOptions
 from cs_score.formats.explanation import ExplainFormatName, render_json, render_text
 from cs_score.pipeline import DASK_EXTRA, RunResult, cores, find_interaction
 from cs_score.records import MAX_LINE_BYTES
-from cs_score.report import GateSettings, check_group_spec
+from cs_score.report import GateSettings, group_specs
 from cs_score.ruleset import LOWEST_GRADE, RuleSet
 
 EXIT_PASSED, EXIT_GATE_FAILED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -298,11 +298,10 @@ def evaluate_command(
         if scheduler is not None and jobs is not None:
             raise UsageError("--jobs: sets the local cluster's workers; not with --scheduler")
         ruleset = api.load_ruleset(rules)
-        specs = tuple(dict.fromkeys(group_by or ()))
-        for spec in specs:
-            problem = check_group_spec(spec)
-            if problem:
-                raise UsageError(f"--group-by: {problem}")
+        try:
+            specs = group_specs(group_by or ())
+        except ValueError as exc:
+            raise UsageError(f"--group-by: {exc}") from None
         if min_grade is not None and min_grade not in ruleset.grade_order():
             raise UsageError(
                 f"--min-grade: unknown grade {min_grade!r} "

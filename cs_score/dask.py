@@ -78,7 +78,7 @@ from cs_score.pipeline import (
     settle_into,
 )
 from cs_score.records import MAX_LINE_BYTES, RawLine, read_stream
-from cs_score.report import ReportPart, check_group_spec
+from cs_score.report import ReportPart, group_specs
 from cs_score.ruleset import RuleSet
 
 try:
@@ -363,11 +363,7 @@ def evaluate(
     `keep_results`, every interaction result is brought back, in input order, to a temporary
     file on the client (`RunResult.results`). A missing file raises `InputError` first.
     """
-    specs = tuple(dict.fromkeys(group_by))
-    for spec in specs:
-        problem = check_group_spec(spec)
-        if problem:
-            raise ValueError(problem)
+    specs = group_specs(group_by)
     if split_every < 2:
         raise ValueError("split_every must be at least 2")
     options = RunOptions(

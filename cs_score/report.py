@@ -10,7 +10,7 @@ render; it never changes a score.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
@@ -40,11 +40,17 @@ def group_value(result: InteractionResult, spec: str, zone: tzinfo) -> str:
     return "(none)" if value is None else str(value)
 
 
-def check_group_spec(spec: str) -> str | None:
-    """None if `spec` is a valid `--group-by` value, else what is wrong with it."""
-    if spec in GROUP_FIELDS or (spec.startswith("attributes.") and len(spec) > len("attributes.")):
-        return None
-    return f"cannot group by {spec!r} (use {', '.join(GROUP_FIELDS)} or attributes.NAME)"
+def group_specs(group_by: Iterable[str]) -> tuple[str, ...]:
+    """The `--group-by` values, each once, in the order given; ValueError names a bad one."""
+    specs = tuple(dict.fromkeys(group_by))
+    for spec in specs:
+        if spec not in GROUP_FIELDS and not (
+            spec.startswith("attributes.") and len(spec) > len("attributes.")
+        ):
+            raise ValueError(
+                f"cannot group by {spec!r} (use {', '.join(GROUP_FIELDS)} or attributes.NAME)"
+            )
+    return specs
 
 
 @dataclass

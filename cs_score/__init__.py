@@ -9,7 +9,8 @@ The Python API (documented in `cs_score.api` and docs/api.md) is importable from
     report = cs_score.build_report(cs_score.fold(results, rules))
     print(cs_score.render(report, results, format="json"))
 
-Names are loaded on first use, so `import cs_score` stays instant for the command line.
+Names are loaded on first use, so `import cs_score` stays light (for libraries and worker
+processes that need only part of it).
 """
 
 from __future__ import annotations

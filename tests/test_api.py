@@ -53,6 +53,19 @@ def test_import_cs_score_loads_nothing_heavy() -> None:
     assert done.stdout.strip() == "[]"
 
 
+def test_the_package_lists_exactly_the_api_names() -> None:
+    """`cs_score` names the API again to load it lazily; the two lists must not drift."""
+    import cs_score.api
+    import cs_score.errors
+
+    lazy = set(cs_score.__all__) - {"__version__"}
+    assert lazy == set(cs_score.api.__all__) | {"InputError", "RuleSetError", "UserError"}
+    for name in lazy:
+        assert getattr(cs_score, name) is getattr(
+            cs_score.api if name in cs_score.api.__all__ else cs_score.errors, name
+        )
+
+
 def test_api_report_is_the_cli_report_byte_for_byte(cli: Callable[..., Ran]) -> None:
     ran = cli("evaluate", EXAMPLE, "--format", "json", "--jobs", "1")
     scored = list(cs_score.score_records(EXAMPLE_LINES, RULES, source=str(EXAMPLE)))

@@ -77,3 +77,22 @@ def write_rules(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+def chat(id_: str, agent_text: str, wait: int = 30, **extra: Any) -> dict[str, Any]:
+    """A small chat: the customer writes at 10:00, the agent answers `wait` seconds later."""
+    return {
+        "id": id_,
+        "channel": "chat",
+        "agent": "ana",
+        "started_at": "2026-03-02T10:00:00Z",
+        "events": [
+            {"at": "2026-03-02T10:00:00Z", "from": "customer", "text": "My order is late."},
+            {
+                "at": f"2026-03-02T10:{wait // 60:02d}:{wait % 60:02d}Z",
+                "from": "agent",
+                "text": agent_text,
+            },
+        ],
+        **extra,
+    }

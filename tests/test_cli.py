@@ -6,9 +6,8 @@ import gzip
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from conftest import EXAMPLE, Ran
+from conftest import EXAMPLE, Ran, chat
 
 SPEC_TOP_KEYS = {
     "schema_version",
@@ -35,21 +34,6 @@ SPEC_SUMMARY_KEYS = {
 }
 RESULT_KEYS = {"id", "source", "score", "grade", "passed", "critical_failure", "rules"}
 RULE_RESULT_KEYS = {"kind", "status", "credit", "weight", "reason", "evidence"}
-
-
-def _chat(id_: str, agent_text: str, wait: int = 30, **extra: Any) -> dict[str, Any]:
-    """A small chat: the customer writes at 10:00, the agent answers `wait` seconds later."""
-    return {
-        "id": id_,
-        "channel": "chat",
-        "agent": "ana",
-        "started_at": "2026-03-02T10:00:00Z",
-        "events": [
-            {"at": "2026-03-02T10:00:00Z", "from": "customer", "text": "My order is late."},
-            {"at": f"2026-03-02T10:00:{wait:02d}Z", "from": "agent", "text": agent_text},
-        ],
-        **extra,
-    }
 
 
 SIMPLE_RULES = """\
@@ -130,7 +114,7 @@ def test_example_promise_kept_by_later_interaction(cli: Callable[..., Ran]) -> N
 
 
 def test_exit_0_when_gate_passes(cli: Callable[..., Ran], write_log, write_rules) -> None:
-    log = write_log([_chat("a", "Hello! It ships today."), _chat("b", "Hi, let me look.")])
+    log = write_log([chat("a", "Hello! It ships today."), chat("b", "Hi, let me look.")])
     ran = cli("evaluate", log, "-r", write_rules(SIMPLE_RULES), "--min-score", "90")
     assert ran.code == 0, ran.stdout + ran.stderr
     assert "Gate: PASSED" in ran.stdout
@@ -138,7 +122,7 @@ def test_exit_0_when_gate_passes(cli: Callable[..., Ran], write_log, write_rules
 
 
 def test_exit_1_when_min_score_missed(cli: Callable[..., Ran], write_log, write_rules) -> None:
-    log = write_log([_chat("a", "Hello! It ships today."), _chat("b", "It ships today.")])
+    log = write_log([chat("a", "Hello! It ships today."), chat("b", "It ships today.")])
     ran = cli("evaluate", log, "-r", write_rules(SIMPLE_RULES), "--min-score", "90", "-f", "json")
     assert ran.code == 1
     gate = ran.json()["gate"]
@@ -151,7 +135,7 @@ def test_exit_1_when_min_score_missed(cli: Callable[..., Ran], write_log, write_
 
 
 def test_min_grade_flag(cli: Callable[..., Ran], write_log, write_rules) -> None:
-    log = write_log([_chat("a", "Hello! It ships today."), _chat("b", "It ships today.")])
+    log = write_log([chat("a", "Hello! It ships today."), chat("b", "It ships today.")])
     rules = write_rules(SIMPLE_RULES)
     assert cli("evaluate", log, "-r", rules, "--min-grade", "B").code == 0
     assert cli("evaluate", log, "-r", rules, "--min-grade", "A").code == 1
@@ -164,7 +148,7 @@ def test_typo_in_rules_exits_2_with_position(
     cli: Callable[..., Ran], write_log, write_rules
 ) -> None:
     rules = write_rules("cs_score: 1\nextends: default\nrules:\n  - id: greeting\n    weigth: 3\n")
-    ran = cli("evaluate", write_log([_chat("a", "Hello")]), "-r", rules)
+    ran = cli("evaluate", write_log([chat("a", "Hello")]), "-r", rules)
     assert ran.code == 2
     assert (
         f"{rules}:5:5: rules[greeting].weigth: unknown key `weigth`; did you mean `weight`?"
@@ -183,7 +167,7 @@ def test_all_rule_set_errors_at_once(cli: Callable[..., Ran], write_log, write_r
         "  - {id: c, kind: conduct, phrases: [insults]}\n"
         "gate: {min_scor: 3}\n"
     )
-    ran = cli("evaluate", write_log([_chat("a", "Hello")]), "-r", rules)
+    ran = cli("evaluate", write_log([chat("a", "Hello")]), "-r", rules)
     assert ran.code == 2
     assert (
         f"{rules}:6:8: gate.min_scor: unknown key `min_scor`; did you mean `min_score`?"
@@ -203,17 +187,17 @@ def test_missing_log_exits_2(cli: Callable[..., Ran], tmp_path: Path) -> None:
 
 
 def test_unknown_preset_exits_2(cli: Callable[..., Ran], write_log) -> None:
-    ran = cli("evaluate", write_log([_chat("a", "Hello")]), "-r", "defualt")
+    ran = cli("evaluate", write_log([chat("a", "Hello")]), "-r", "defualt")
     assert ran.code == 2
     assert "no bundled rule set named 'defualt'" in ran.stderr
     assert "did you mean `default`?" in ran.stderr
 
 
 def test_stdin_gzip_and_several_files(cli: Callable[..., Ran], write_log, tmp_path: Path) -> None:
-    first = write_log([_chat("a", "Hello")], "first.jsonl")
+    first = write_log([chat("a", "Hello")], "first.jsonl")
     second = tmp_path / "second.jsonl.gz"
-    second.write_bytes(gzip.compress((json.dumps(_chat("b", "Hello")) + "\n").encode()))
-    piped = json.dumps(_chat("c", "Hello")).encode() + b"\n"
+    second.write_bytes(gzip.compress((json.dumps(chat("b", "Hello")) + "\n").encode()))
+    piped = json.dumps(chat("c", "Hello")).encode() + b"\n"
     ran = cli("evaluate", first, second, "-", "-f", "json", stdin=piped)
     doc = ran.json()
     assert doc["summary"]["scored"] == 3
@@ -227,13 +211,13 @@ def test_stdin_gzip_and_several_files(cli: Callable[..., Ran], write_log, tmp_pa
 def test_rejected_lines_named_and_counted(cli: Callable[..., Ran], write_log) -> None:
     log = write_log(
         [
-            _chat("a", "Hello"),
+            chat("a", "Hello"),
             "[1, 2]",
             {"channel": "chat"},
-            _chat("a", "Hello again"),
-            _chat("d", "Hello", started_at="2026-02-30T10:00:00Z"),
+            chat("a", "Hello again"),
+            chat("d", "Hello", started_at="2026-02-30T10:00:00Z"),
             "not json",
-            _chat("f", "Hello"),
+            chat("f", "Hello"),
         ]
     )
     ran = cli("evaluate", log, "-f", "json")
@@ -253,7 +237,7 @@ def test_rejected_lines_named_and_counted(cli: Callable[..., Ran], write_log) ->
 def test_output_file_written_atomically(
     cli: Callable[..., Ran], write_log, write_rules, tmp_path: Path
 ) -> None:
-    log = write_log([_chat("a", "Hello")])
+    log = write_log([chat("a", "Hello")])
     target = tmp_path / "report.json"
     ran = cli("evaluate", log, "-f", "json", "-o", target)
     assert ran.stdout == ""
@@ -278,8 +262,8 @@ def test_extends_and_override_switch_rule_off(
     rude = "Hello, you idiot."
     log = write_log(
         [
-            _chat("diner", rude, attributes={"venue": "insult-diner"}),
-            _chat("shop", rude, attributes={"venue": "shop"}),
+            chat("diner", rude, attributes={"venue": "insult-diner"}),
+            chat("shop", rude, attributes={"venue": "shop"}),
         ]
     )
     doc = cli("evaluate", log, "-r", rules, "-f", "json").json()

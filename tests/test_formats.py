@@ -16,12 +16,11 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pytest
 import xmlschema
-from conftest import EXAMPLE, GOLDEN, ROOT, Ran, assert_golden, run_cli
+from conftest import EXAMPLE, GOLDEN, ROOT, Ran, assert_golden, chat, run_cli
 
 from cs_score import formats
 from cs_score.formats import FORMATS, FormatName, FormatOptions
@@ -102,10 +101,10 @@ def test_junit_validates_against_the_jenkins_schema() -> None:
 
 
 def test_junit_suite_per_input_file(cli: Callable[..., Ran], write_log, tmp_path: Path) -> None:
-    first = write_log([_chat("a", "Hello, it ships today.")], "first.jsonl")
+    first = write_log([chat("a", "Hello, it ships today.")], "first.jsonl")
     empty = tmp_path / "empty.jsonl"
     empty.write_text("")
-    broken = write_log(["{oops", _chat("b", "It ships today.", wait=300)], "second.jsonl")
+    broken = write_log(["{oops", chat("b", "It ships today.", wait=300)], "second.jsonl")
     ran = cli("evaluate", first, empty, broken, "-f", "junit")
     xmlschema.XMLSchema(JUNIT_XSD).validate(ran.stdout)
     suites = ET.fromstring(ran.stdout).findall("testsuite")
@@ -200,29 +199,11 @@ HOSTILE_FILE = 'log [b],"q"&<x>.jsonl'
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-def _chat(id_: str, agent_text: str, wait: int = 30, **extra: Any) -> dict[str, Any]:
-    return {
-        "id": id_,
-        "channel": "chat",
-        "agent": "ana",
-        "started_at": "2026-03-02T10:00:00Z",
-        "events": [
-            {"at": "2026-03-02T10:00:00Z", "from": "customer", "text": "My order is late."},
-            {
-                "at": f"2026-03-02T10:{wait // 60:02d}:{wait % 60:02d}Z",
-                "from": "agent",
-                "text": agent_text,
-            },
-        ],
-        **extra,
-    }
-
-
 @pytest.fixture
 def hostile_log(write_log) -> Path:
     """A log whose id, agent, team, case and agent message carry markup, escapes and quotes."""
-    record = _chat(HOSTILE_ID, HOSTILE, agent=HOSTILE, team='t,"q"', case="c\r\nd")
-    return Path(write_log([record, _chat("ok", "Hello, it ships today."), record], HOSTILE_FILE))
+    record = chat(HOSTILE_ID, HOSTILE, agent=HOSTILE, team='t,"q"', case="c\r\nd")
+    return Path(write_log([record, chat("ok", "Hello, it ships today."), record], HOSTILE_FILE))
 
 
 def _hostile_run(cli: Callable[..., Ran], log: Path, *args: str) -> Ran:
@@ -319,7 +300,7 @@ def test_csv_rule_column_named_like_a_fixed_column(
     cli: Callable[..., Ran], write_log, write_rules
 ) -> None:
     rules = write_rules("cs_score: 1\nrules:\n  - {id: score, kind: greeting}\n")
-    ran = cli("evaluate", write_log([_chat("a", "Hello")]), "-r", rules, "-f", "csv")
+    ran = cli("evaluate", write_log([chat("a", "Hello")]), "-r", rules, "-f", "csv")
     assert ran.stdout.splitlines()[0].endswith(",channel,case,rule:score")
     assert ran.stdout.splitlines()[1].startswith("a,")
     assert ran.stdout.splitlines()[1].endswith(",ana,,chat,,1.0")

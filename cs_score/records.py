@@ -195,6 +195,8 @@ def decode(raw: RawLine, zone: tzinfo, max_line_bytes: int = MAX_LINE_BYTES) -> 
         return Rejection(raw.file, raw.line, _problem(exc))
     except msgspec.DecodeError as exc:
         detail = str(exc).removeprefix("JSON is malformed: ")
+        if detail == "Invalid UTF-8 encoded string":  # how newer msgspec releases say it
+            return Rejection(raw.file, raw.line, "not valid UTF-8")
         if _NOT_A_NUMBER.search(data):
             detail = "NaN and Infinity are not JSON numbers"
         return Rejection(raw.file, raw.line, f"not valid JSON ({detail})")

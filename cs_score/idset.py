@@ -1,16 +1,23 @@
-"""A compact set of interaction ids, for the duplicate check over very long logs.
+"""A set of interaction ids kept on disk, for the duplicate check over very long logs.
 
 A Python `set` of a million short strings costs about 90 MB. This keeps a 64-bit fingerprint
-of each id in flat open-addressing tables instead: 8 bytes a slot, at most 70 % full, so a
-million ids take 16 MB and ten million 128 MB. Two different ids share a fingerprint with
-probability about n² / 2⁶⁵ (3 in 100 million for a million ids); the README says so.
+of each id in open-addressing tables (8 bytes a slot, at most 70 % full) that live in a
+temporary file, read and written a few slots at a time (`os.pread`, `os.pwrite`). The
+operating system's page cache holds the file, not this process, so the process's memory stays
+the same whether it has seen a thousand ids or ten million; a look-up costs two small system
+calls. Two different ids share a fingerprint with probability about n² / 2⁶⁵ (3 in 100
+million for a million ids); the README says so.
 
 The fingerprints are spread over 256 tables by their top byte, and each table grows on its
-own: growing copies one table at a time, so the set never holds two copies of itself.
+own: a full table is copied, twice as large, to the end of the file (the old copy is left
+behind, so the file is at most about twice the live tables).
 """
 
 from __future__ import annotations
 
+import os
+import sys
+import tempfile
 from array import array
 from collections.abc import Iterable
 from hashlib import blake2b
@@ -19,44 +26,65 @@ _EMPTY = 0
 _MAX_LOAD = 0.7
 _SHARD_BITS = 8
 _SHIFT = 64 - _SHARD_BITS
+_SLOT = 8
+_WINDOW = 8
+"""Slots read at a time while probing (one 64-byte read finds nearly every id)."""
+_FIRST_SIZE = 64
 
 
 class _Table:
-    """One open-addressing table of fingerprints (linear probing; 0 marks an empty slot)."""
+    """One open-addressing table of fingerprints in the file (linear probing; 0: empty)."""
 
-    __slots__ = ("count", "limit", "mask", "slots")
+    __slots__ = ("count", "limit", "mask", "size", "start")
 
-    def __init__(self, size: int) -> None:
-        self.slots = array("Q", bytes(8 * size))
+    def __init__(self, start: int, size: int) -> None:
+        self.start = start
+        self.size = size
         self.mask = size - 1
         self.count = 0
         self.limit = int(size * _MAX_LOAD)
 
-    def find(self, fingerprint: int) -> int:
-        """The slot that holds `fingerprint`, or the empty slot where it would go."""
-        slots, mask = self.slots, self.mask
-        index = fingerprint & mask
-        while slots[index] not in (fingerprint, _EMPTY):
-            index = (index + 1) & mask
-        return index
+    def find(self, fd: int, fingerprint: int) -> tuple[int, bool]:
+        """(slot, True) where `fingerprint` is, or (empty slot where it would go, False)."""
+        index = fingerprint & self.mask
+        while True:
+            window = min(_WINDOW, self.size - index)
+            slots = array("Q", os.pread(fd, window * _SLOT, self.start + index * _SLOT))
+            for offset, value in enumerate(slots):
+                if value == fingerprint:
+                    return index + offset, True
+                if value == _EMPTY:
+                    return index + offset, False
+            index = (index + window) & self.mask
 
-    def grown(self) -> _Table:
-        bigger = _Table(2 * len(self.slots))
-        for fingerprint in self.slots:
-            if fingerprint != _EMPTY:
-                bigger.slots[bigger.find(fingerprint)] = fingerprint
-        bigger.count = self.count
-        return bigger
+
+def _place(slots: array[int], fingerprint: int) -> None:
+    """Put a fingerprint in an in-memory table (while a table grows)."""
+    mask = len(slots) - 1
+    index = fingerprint & mask
+    while slots[index] != _EMPTY:
+        index = (index + 1) & mask
+    slots[index] = fingerprint
 
 
 class IdSet:
     """Which ids have been seen: `add` says whether an id is new."""
 
-    __slots__ = ("_count", "_tables")
+    __slots__ = ("_count", "_end", "_fd", "_file", "_tables")
 
     def __init__(self) -> None:
-        self._tables = [_Table(64) for _ in range(1 << _SHARD_BITS)]
+        self._file = tempfile.TemporaryFile(prefix="cs-score-ids-")  # noqa: SIM115
+        self._fd = self._file.fileno()
+        self._end = 0
+        self._tables = [self._allocate(_FIRST_SIZE) for _ in range(1 << _SHARD_BITS)]
         self._count = 0
+
+    def _allocate(self, size: int) -> _Table:
+        """A new, empty table at the end of the file (unwritten bytes read as zeros)."""
+        table = _Table(self._end, size)
+        self._end += size * _SLOT
+        os.ftruncate(self._fd, self._end)
+        return table
 
     def __len__(self) -> int:
         return self._count
@@ -69,28 +97,43 @@ class IdSet:
 
     def __contains__(self, value: str) -> bool:
         fingerprint = self._fingerprint(value)
-        table = self._tables[fingerprint >> _SHIFT]
-        return table.slots[table.find(fingerprint)] == fingerprint
+        return self._tables[fingerprint >> _SHIFT].find(self._fd, fingerprint)[1]
 
     def add(self, value: str) -> bool:
         """Add an id; False if it was already there."""
         fingerprint = self._fingerprint(value)
         shard = fingerprint >> _SHIFT
         table = self._tables[shard]
-        index = table.find(fingerprint)
-        if table.slots[index] == fingerprint:
+        index, present = table.find(self._fd, fingerprint)
+        if present:
             return False
-        table.slots[index] = fingerprint
+        os.pwrite(self._fd, fingerprint.to_bytes(_SLOT, sys.byteorder), table.start + index * _SLOT)
         table.count += 1
         self._count += 1
         if table.count > table.limit:
-            self._tables[shard] = table.grown()
+            self._tables[shard] = self._grown(table)
         return True
+
+    def _grown(self, table: _Table) -> _Table:
+        """The table copied into one twice its size (only one table is in memory, briefly)."""
+        old = array("Q", os.pread(self._fd, table.size * _SLOT, table.start))
+        slots = array("Q", bytes(2 * table.size * _SLOT))
+        for fingerprint in old:
+            if fingerprint != _EMPTY:
+                _place(slots, fingerprint)
+        bigger = self._allocate(2 * table.size)
+        os.pwrite(self._fd, slots.tobytes(), bigger.start)
+        bigger.count = table.count
+        return bigger
 
     def update(self, values: Iterable[str]) -> None:
         for value in values:
             self.add(value)
 
     def nbytes(self) -> int:
-        """Bytes held by the tables' slots."""
-        return sum(8 * len(table.slots) for table in self._tables)
+        """Bytes of the live tables' slots (in the file, not in this process)."""
+        return sum(_SLOT * table.size for table in self._tables)
+
+    def close(self) -> None:
+        """Remove the file now rather than when the set is collected."""
+        self._file.close()

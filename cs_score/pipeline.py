@@ -22,8 +22,8 @@ import multiprocessing
 import os
 import pickle
 import signal
+import struct
 import tempfile
-from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -358,16 +358,19 @@ class ResultStore:
 class _HeldResults:
     """Results waiting for the end of the input, in memory or pickled to a temporary file.
 
-    Spilled, only their positions stay in memory (16 bytes each), so memory grows with the
-    number of interactions whose promises are open by that much, not with their evidence.
+    Spilled, each result is written after a header of its position and length, in input
+    order, so nothing stays in memory for it: memory does not grow with the number of
+    interactions whose promises are open.
     """
+
+    _HEADER = struct.Struct("<qq")  # position, length of the pickle
 
     def __init__(self, spill: bool) -> None:
         self._file: IO[bytes] | None = (
             tempfile.TemporaryFile(prefix="cs-score-held-") if spill else None  # noqa: SIM115
         )
-        self._seqs = array("q")
-        self._offsets = array("q")
+        self._count = 0
+        self._last_seq = -1
         self._kept: dict[int, InteractionResult] = {}
 
     def add(self, result: InteractionResult) -> None:
@@ -385,26 +388,33 @@ class _HeldResults:
 
     def _add_packed(self, seq: int, data: bytes) -> None:
         assert self._file is not None
-        self._file.seek(0, os.SEEK_END)
-        self._seqs.append(seq)
-        self._offsets.append(self._file.tell())
+        if seq <= self._last_seq:  # the file is read back in the order it was written
+            raise ValueError(f"held result {seq} came after {self._last_seq}: not in input order")
+        self._last_seq = seq
+        self._count += 1
+        self._file.write(self._HEADER.pack(seq, len(data)))
         self._file.write(data)
 
     def __len__(self) -> int:
-        return len(self._kept) if self._file is None else len(self._seqs)
+        return len(self._kept) if self._file is None else self._count
+
+    def _spilled(self) -> Iterator[bytes]:
+        """The spilled results, still pickled, in input order."""
+        assert self._file is not None
+        self._file.flush()
+        self._file.seek(0)
+        read = self._file.read
+        header = self._HEADER
+        for _ in range(self._count):
+            _, length = header.unpack(read(header.size))
+            yield read(length)
 
     def pop_packed(self, count: int) -> Iterator[list[bytes]]:
         """The spilled results, still pickled, in input order and lists of up to `count`;
         then forget them. Only for a spilling store."""
-        assert self._file is not None
-        self._file.flush()
-        end = self._file.seek(0, os.SEEK_END)
-        offsets = self._offsets  # ascending: results are appended to the file
         chunk: list[bytes] = []
-        for index in sorted(range(len(offsets)), key=self._seqs.__getitem__):
-            stop = offsets[index + 1] if index + 1 < len(offsets) else end
-            self._file.seek(offsets[index])
-            chunk.append(self._file.read(stop - offsets[index]))
+        for data in self._spilled():
+            chunk.append(data)
             if len(chunk) == count:
                 yield chunk
                 chunk = []
@@ -414,8 +424,8 @@ class _HeldResults:
 
     def _reset(self) -> None:
         assert self._file is not None
-        self._seqs = array("q")
-        self._offsets = array("q")
+        self._count = 0
+        self._last_seq = -1
         self._file.close()
         self._file = tempfile.TemporaryFile(prefix="cs-score-held-")  # noqa: SIM115
 
@@ -425,9 +435,8 @@ class _HeldResults:
             for seq in sorted(self._kept):
                 yield self._kept.pop(seq)
             return
-        for _, offset in sorted(zip(self._seqs, self._offsets, strict=True)):
-            self._file.seek(offset)
-            result: InteractionResult = pickle.load(self._file)
+        for data in self._spilled():
+            result: InteractionResult = pickle.loads(data)
             yield result
         self._reset()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
 from cs_score.idset import IdSet
 
 
@@ -29,3 +31,18 @@ def test_unusual_ids_are_kept_apart() -> None:
         assert ids.add(value)
     assert len(ids) == 6
     assert "\ud800" in ids and "e" not in ids
+
+
+def test_the_process_holds_no_more_as_ids_are_added() -> None:
+    ids = IdSet()
+    ids.update(f"INT-{n}" for n in range(1_000))
+    tracemalloc.start()
+    try:
+        before, _ = tracemalloc.get_traced_memory()
+        ids.update(f"INT-{n}" for n in range(1_000, 51_000))
+        after, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(ids) == 51_000
+    assert ids.nbytes() >= 51_000 * 8 / 0.7  # the slots are there, in the file
+    assert after - before < ids.nbytes() / 8  # and not in this process (only 256 tables)

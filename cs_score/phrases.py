@@ -158,7 +158,9 @@ class PhraseIndex:
 _NOTHING: dict[str, PhraseHit] = {}
 """What `packs_in` returns for a text with no phrase (shared; never changed)."""
 
-CACHED_TEXTS = 32_768
+CACHED_TEXTS = 8_192
+"""Enough for a contact centre's canned replies; a larger bound only holds more one-off texts,
+so the memory it takes would keep growing with the log up to the bound."""
 CACHED_TEXT_CHARS = 300
 
 

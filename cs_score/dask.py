@@ -312,7 +312,7 @@ def _settle(
     settled: list[bytes] = []
     held = (item for item in partition.outcome.pending if isinstance(item, InteractionResult))
     write = settled.append if options.keep_results else None
-    settle_into(part, held, ruleset, fulfilled, as_of, write)
+    settle_into(part, held, ruleset, options, fulfilled, as_of, write)
     outcome = partition.outcome
     done = BatchOutcome(outcome.first_seq, part, [], [], b"".join(settled), outcome.latest)
     return PartitionOutcome(done, list(partition.faults))

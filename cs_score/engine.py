@@ -104,16 +104,18 @@ def score(
     seq: int,
     as_of: datetime | None = None,
     explain: bool = True,
+    rescorable: bool = False,
 ) -> InteractionResult:
     """Apply every rule of the rule set to one interaction (`as_of`: a fixed "now", if any).
 
     With `explain` False, the result's scores, statuses and statistics are the same, but
     rules may leave out why (reasons and evidence): for runs that only aggregate. An
     interaction with promises is always explained, since its result may wait for the end of
-    the input and be shown then.
+    the input and be shown then; unless `rescorable`: the caller still has the record and
+    scores it again, explained, if it is to be shown.
     """
     record = decoded.interaction
-    explain = explain or bool(record.promises)
+    explain = explain or (bool(record.promises) and not rescorable)
     facts = Facts(record, ruleset.phrase_index, as_of, explain)
     results: dict[str, RuleResult] = {}
     open_rules: dict[str, tuple[tuple[int, ...], list[promises_kind.PromiseState]]] = {}
@@ -152,6 +154,30 @@ def score(
     if not open_rules:
         finalize(result, ruleset)
     return result
+
+
+WAITING_KINDS = frozenset({"promises"})
+"""Rule kinds whose outcome may wait for the end of the input (status `OPEN`)."""
+
+
+def waits_on(decoded: Decoded, ruleset: RuleSet, as_of: datetime | None = None) -> tuple[str, ...]:
+    """Ids of the promises that `score` would leave this interaction's result waiting on
+    (empty: its result would be final), found by applying only the rules that can wait.
+
+    So a result that has to wait need not be scored twice over: the run holds its line and
+    scores it once, when the whole input is known.
+    """
+    record = decoded.interaction
+    if not record.promises:
+        return ()
+    facts = Facts(record, ruleset.phrase_index, as_of, False)
+    waiting: list[str] = []
+    for planned in ruleset.plan(record):
+        if planned.check is not None and planned.kind in WAITING_KINDS:
+            outcome = planned.check.score(facts)
+            if outcome.status == OPEN:
+                waiting.extend(state.id for state in outcome.measure)
+    return tuple(waiting)
 
 
 def fulfilments(record: Interaction) -> list[tuple[str, datetime]]:

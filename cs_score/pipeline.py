@@ -35,6 +35,7 @@ from cs_score import engine
 from cs_score.engine import InteractionResult
 from cs_score.errors import InputError, WorkerError
 from cs_score.idset import IdSet
+from cs_score.pickling import by_position
 from cs_score.records import (
     MAX_LINE_BYTES,
     Block,
@@ -78,6 +79,16 @@ class PackedResult(OpenPromises):
     """An open result pickled where it was scored: the main process only stores the bytes."""
 
     data: bytes
+
+
+@by_position
+@dataclass(frozen=True, slots=True)
+class HeldLine:
+    """The line of an interaction whose result has to wait for the end of the input, held
+    unscored: it is scored once, when it is settled (see `revive`)."""
+
+    seq: int
+    raw: RawLine
 
 
 PendingItem = InteractionResult | OpenPromises | tuple[str, datetime]
@@ -177,18 +188,44 @@ def encode_result(result: InteractionResult) -> bytes:
     return b"%d\t%b\n" % (result.seq, msgspec.json.encode(result.to_dict()))
 
 
+def revive(
+    held: InteractionResult | HeldLine,
+    ruleset: RuleSet,
+    options: RunOptions,
+    fulfilled: Mapping[str, datetime],
+    as_of: datetime | None,
+    wants_explained: Callable[[InteractionResult], bool],
+) -> InteractionResult:
+    """A held result settled against the fulfilments and `as_of`. A line held unscored is
+    scored now, exactly as it would have been when it was read; with reasons and evidence
+    only when the output shows them or `wants_explained` (the lowest scores) says so."""
+    if isinstance(held, InteractionResult):
+        engine.settle(held, ruleset, fulfilled, as_of)
+        return held
+    decoded = decode(held.raw, ruleset.zone, options.max_line_bytes)
+    assert not isinstance(decoded, Rejection), "a held line was decoded once already"
+    explain = options.keep_results
+    result = engine.score(decoded, ruleset, held.seq, options.as_of, explain, rescorable=True)
+    engine.settle(result, ruleset, fulfilled, as_of)
+    if not result.explained and wants_explained(result):
+        result = engine.score(decoded, ruleset, held.seq, options.as_of, explain=True)
+        engine.settle(result, ruleset, fulfilled, as_of)
+    return result
+
+
 def settle_into(
     part: ReportPart,
-    held: Iterable[InteractionResult],
+    held: Iterable[InteractionResult | HeldLine],
     ruleset: RuleSet,
+    options: RunOptions,
     fulfilled: Mapping[str, datetime],
     as_of: datetime | None,
     write: Callable[[bytes], object] | None = None,
 ) -> None:
     """Judge held results (in input order) against the fulfilments and `as_of`, fold them into
     `part`, and hand each to `write` encoded (when the output lists interactions)."""
-    for result in held:
-        engine.settle(result, ruleset, fulfilled, as_of)
+    for item in held:
+        result = revive(item, ruleset, options, fulfilled, as_of, part.wants_explained)
         part.add(result)
         if write is not None:
             write(encode_result(result))
@@ -244,7 +281,7 @@ def score_block(
     """
     lines = block.raw_lines(options.max_line_bytes)
     positioned = ((first_seq + offset, raw) for offset, raw in lines)
-    outcome = _score_lines(positioned, first_seq, ruleset, options, skip, lowest)
+    outcome = _score_lines(positioned, first_seq, ruleset, options, skip, lowest, defer=True)
     outcome.pending = [
         PackedResult(item.seq, tuple(item.promise_ids()), pickle.dumps(item, _PICKLE))
         if isinstance(item, InteractionResult)
@@ -264,7 +301,10 @@ def _score_lines(
     options: RunOptions,
     skip: dict[int, str] | None,
     lowest: LowestSeen | None = None,
+    defer: bool = False,
 ) -> BatchOutcome:
+    """`defer`: hold the line of an interaction whose result would wait on promises (pickled,
+    as a `PackedResult` of a `HeldLine`) instead of scoring it now and pickling its result."""
     zone = ruleset.zone
     part = ReportPart(ruleset, options.group_by)
     ids: list[tuple[int, str]] = []
@@ -280,6 +320,16 @@ def _score_lines(
         if isinstance(decoded, Rejection):
             part.reject(decoded, seq)
             continue
+        if defer and decoded.interaction.promises:
+            waiting = engine.waits_on(decoded, ruleset, options.as_of)
+            if waiting:
+                ids.append((seq, decoded.interaction.id))
+                if decoded.latest is not None and (latest is None or decoded.latest > latest):
+                    latest = decoded.latest
+                pending.extend(engine.fulfilments(decoded.interaction))
+                held = pickle.dumps(HeldLine(seq, raw), _PICKLE)
+                pending.append(PackedResult(seq, waiting, held))
+                continue
         result = engine.score(decoded, ruleset, seq, options.as_of, explain)
         ids.append((seq, result.id))
         if result.latest is not None and (latest is None or result.latest > latest):
@@ -429,15 +479,14 @@ class _HeldResults:
         self._file.close()
         self._file = tempfile.TemporaryFile(prefix="cs-score-held-")  # noqa: SIM115
 
-    def pop_all(self) -> Iterator[InteractionResult]:
-        """Every held result, in input order, then forget them."""
+    def pop_all(self) -> Iterator[InteractionResult | HeldLine]:
+        """Every held result (or line held unscored), in input order, then forget them."""
         if self._file is None:
             for seq in sorted(self._kept):
                 yield self._kept.pop(seq)
             return
         for data in self._spilled():
-            result: InteractionResult = pickle.loads(data)
-            yield result
+            yield pickle.loads(data)
         self._reset()
 
 
@@ -523,12 +572,22 @@ class Ledger:
         self._open = IdSet()
         self._fulfilled.clear()
 
-    def settle(self, ruleset: RuleSet, as_of: datetime | None) -> Iterator[InteractionResult]:
+    def settle(
+        self,
+        ruleset: RuleSet,
+        as_of: datetime | None,
+        revive: Callable[..., InteractionResult] | None = None,
+    ) -> Iterator[InteractionResult]:
         """Judge every held result against the fulfilments and `as_of`, yielding them in input
-        order (use what it yields: a spilled result is a fresh copy)."""
-        for result in self._held.pop_all():
-            engine.settle(result, ruleset, self._fulfilled, as_of)
-            yield result
+        order (use what it yields: a spilled result is a fresh copy). `revive(held,
+        fulfilled, as_of)`, when given, settles each instead, lines held unscored included."""
+        for held in self._held.pop_all():
+            if revive is not None:
+                yield revive(held, self._fulfilled, as_of)
+                continue
+            assert isinstance(held, InteractionResult), "a held line needs `revive`"
+            engine.settle(held, ruleset, self._fulfilled, as_of)
+            yield held
         self._open = IdSet()
         self._fulfilled.clear()
 
@@ -626,7 +685,17 @@ class Collector:
             finally:
                 workers.close()
             return as_of
-        for result in self.ledger.settle(self.ruleset, as_of):
+
+        def revived(
+            held: InteractionResult | HeldLine,
+            fulfilled: Mapping[str, datetime],
+            as_of: datetime | None,
+        ) -> InteractionResult:
+            return revive(held, self.ruleset, self.options, fulfilled, as_of, wanted)
+
+        wanted = self.part.wants_explained
+
+        for result in self.ledger.settle(self.ruleset, as_of, revived):
             if result.seq in self.watch:
                 self.settled[result.seq] = result
             self.part.add(result)
@@ -715,7 +784,7 @@ class _SettleWork:
         spool: list[bytes] = []
         held = (pickle.loads(data) for data in packed)
         write = spool.append if self.options.keep_results else None
-        settle_into(part, held, self.ruleset, self.fulfilled, self.as_of, write)
+        settle_into(part, held, self.ruleset, self.options, self.fulfilled, self.as_of, write)
         return BatchOutcome(0, part, [], [], b"".join(spool), None)
 
 

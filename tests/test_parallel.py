@@ -14,8 +14,16 @@ from cs_score import pipeline
 from cs_score.errors import WorkerError
 from cs_score.formats import FormatOptions
 from cs_score.formats import get as get_format
-from cs_score.pipeline import RunOptions, _positioned, _ScoreWork, _Workers, evaluate
-from cs_score.records import read_blocks
+from cs_score.pipeline import (
+    Collector,
+    RunOptions,
+    _positioned,
+    _ScoreWork,
+    _Workers,
+    evaluate,
+    score_batch,
+)
+from cs_score.records import read_blocks, read_lines
 from cs_score.report import GateSettings, Report, build_report
 from cs_score.ruleset import load_ruleset
 
@@ -74,6 +82,29 @@ def test_workers_settle_held_results_as_one_process_does(
     assert _json_report(generated, 2, 500, ("agent",)) == one
     assert started == ["_ScoreWork", "_SettleWork"]
     assert one.count('"verdict":"kept"') > 100  # promises kept, some by later interactions
+
+
+def test_lines_held_unscored_settle_as_results_held_scored(generated: Path) -> None:
+    """A run holds the line of an interaction that waits on promises and scores it at the end;
+    scoring it when read and holding its result instead (as a Dask run does) changes nothing."""
+    ruleset = load_ruleset(None)
+    options = RunOptions(keep_results=True, group_by=("agent",))
+    collector = Collector(ruleset, options)
+    outcome = score_batch(list(read_lines(str(generated))), 0, ruleset, options)
+    assert sum(isinstance(item, pipeline.InteractionResult) for item in outcome.pending) > 400
+    collector.take(outcome)
+    held_scored = collector.finish()
+    report = build_report(held_scored.part, GateSettings.resolve(ruleset), ["g"], held_scored.as_of)
+    assert held_scored.results is not None
+    expected = "".join(get_format("json", FormatOptions()).render(report, held_scored.results))
+    for jobs in (1, 2):
+        run = evaluate([str(generated)], ruleset, RunOptions(jobs=jobs, **_KEEP))
+        report = build_report(run.part, GateSettings.resolve(ruleset), ["g"], run.as_of)
+        assert run.results is not None
+        assert "".join(get_format("json", FormatOptions()).render(report, run.results)) == expected
+
+
+_KEEP: dict[str, Any] = {"keep_results": True, "group_by": ("agent",), "batch_lines": 300}
 
 
 def test_jobs_give_identical_json_on_example() -> None:

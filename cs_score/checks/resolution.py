@@ -80,7 +80,7 @@ class Check:
 
     def found_steps(self, facts: Facts) -> dict[str, dict[str, Any] | None]:
         """Each required step found, with where (None when not explaining); in order of first
-        appearance."""
+        appearance when explaining or when the order counts."""
         record = facts.record
         explain = facts.explain
         found: dict[str, tuple[float, dict[str, Any] | None]] = {}
@@ -112,6 +112,8 @@ class Check:
                         if explain
                         else None,
                     )
+        if not explain and not self.rule.in_order:  # only which steps counts, not their order
+            return dict.fromkeys(found)
         return {step: where for step, (_, where) in sorted(found.items(), key=lambda kv: kv[1][0])}
 
     def score(self, facts: Facts) -> Outcome:

@@ -2,7 +2,8 @@
 
 A Python `set` of a million short strings costs about 90 MB. This keeps a 64-bit fingerprint
 of each id in open-addressing tables (8 bytes a slot, at most 70 % full) that live in a
-temporary file, read and written a few slots at a time (`os.pread`, `os.pwrite`). The
+temporary file, read and written a few slots at a time (`os.pread`, `os.pwrite`; seek and
+read or write where those are missing). The
 operating system's page cache holds the file, not this process, so the process's memory stays
 the same whether it has seen a thousand ids or ten million; a look-up costs two small system
 calls. Two different ids share a fingerprint with probability about n² / 2⁶⁵ (3 in 100
@@ -15,11 +16,12 @@ behind, so the file is at most about twice the live tables).
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import tempfile
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from hashlib import blake2b
 
 _EMPTY = 0
@@ -44,18 +46,24 @@ class _Table:
         self.count = 0
         self.limit = int(size * _MAX_LOAD)
 
-    def find(self, fd: int, fingerprint: int) -> tuple[int, bool]:
+    def find(self, read: _Read, fingerprint: int) -> tuple[int, bool]:
         """(slot, True) where `fingerprint` is, or (empty slot where it would go, False)."""
         index = fingerprint & self.mask
         while True:
             window = min(_WINDOW, self.size - index)
-            slots = array("Q", os.pread(fd, window * _SLOT, self.start + index * _SLOT))
+            slots = array("Q", read(window * _SLOT, self.start + index * _SLOT))
             for offset, value in enumerate(slots):
                 if value == fingerprint:
                     return index + offset, True
                 if value == _EMPTY:
                     return index + offset, False
             index = (index + window) & self.mask
+
+
+_Read = Callable[[int, int], bytes]
+"""Read (size, at offset) from the file."""
+_Write = Callable[[bytes, int], object]
+"""Write (bytes, at offset) to the file."""
 
 
 def _place(slots: array[int], fingerprint: int) -> None:
@@ -70,11 +78,18 @@ def _place(slots: array[int], fingerprint: int) -> None:
 class IdSet:
     """Which ids have been seen: `add` says whether an id is new."""
 
-    __slots__ = ("_count", "_end", "_fd", "_file", "_tables")
+    __slots__ = ("_count", "_end", "_fd", "_file", "_read", "_tables", "_write")
 
     def __init__(self) -> None:
         self._file = tempfile.TemporaryFile(prefix="cs-score-ids-")  # noqa: SIM115
         self._fd = self._file.fileno()
+        self._read: _Read
+        self._write: _Write
+        if hasattr(os, "pread"):
+            self._read = functools.partial(os.pread, self._fd)
+            self._write = functools.partial(os.pwrite, self._fd)
+        else:  # no positioned reads and writes (Windows): seek, then read or write
+            self._read, self._write = self._seek_read, self._seek_write
         self._end = 0
         self._tables = [self._allocate(_FIRST_SIZE) for _ in range(1 << _SHARD_BITS)]
         self._count = 0
@@ -85,6 +100,14 @@ class IdSet:
         self._end += size * _SLOT
         os.ftruncate(self._fd, self._end)
         return table
+
+    def _seek_read(self, size: int, offset: int) -> bytes:
+        self._file.seek(offset)
+        return self._file.read(size)
+
+    def _seek_write(self, data: bytes, offset: int) -> None:
+        self._file.seek(offset)
+        self._file.write(data)
 
     def __len__(self) -> int:
         return self._count
@@ -97,17 +120,17 @@ class IdSet:
 
     def __contains__(self, value: str) -> bool:
         fingerprint = self._fingerprint(value)
-        return self._tables[fingerprint >> _SHIFT].find(self._fd, fingerprint)[1]
+        return self._tables[fingerprint >> _SHIFT].find(self._read, fingerprint)[1]
 
     def add(self, value: str) -> bool:
         """Add an id; False if it was already there."""
         fingerprint = self._fingerprint(value)
         shard = fingerprint >> _SHIFT
         table = self._tables[shard]
-        index, present = table.find(self._fd, fingerprint)
+        index, present = table.find(self._read, fingerprint)
         if present:
             return False
-        os.pwrite(self._fd, fingerprint.to_bytes(_SLOT, sys.byteorder), table.start + index * _SLOT)
+        self._write(fingerprint.to_bytes(_SLOT, sys.byteorder), table.start + index * _SLOT)
         table.count += 1
         self._count += 1
         if table.count > table.limit:
@@ -116,13 +139,13 @@ class IdSet:
 
     def _grown(self, table: _Table) -> _Table:
         """The table copied into one twice its size (only one table is in memory, briefly)."""
-        old = array("Q", os.pread(self._fd, table.size * _SLOT, table.start))
+        old = array("Q", self._read(table.size * _SLOT, table.start))
         slots = array("Q", bytes(2 * table.size * _SLOT))
         for fingerprint in old:
             if fingerprint != _EMPTY:
                 _place(slots, fingerprint)
         bigger = self._allocate(2 * table.size)
-        os.pwrite(self._fd, slots.tobytes(), bigger.start)
+        self._write(slots.tobytes(), bigger.start)
         bigger.count = table.count
         return bigger
 

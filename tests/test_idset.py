@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import tracemalloc
+
+import pytest
 
 from cs_score.idset import IdSet
 
 
-def test_ids_are_found_after_the_tables_grow() -> None:
-    ids = IdSet()
+@pytest.fixture(params=["pread", "seek"])
+def new_set(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> type[IdSet]:
+    """IdSet, with positioned reads and writes, and as it works where they are missing."""
+    if request.param == "seek":
+        monkeypatch.delattr(os, "pread")
+    return IdSet
+
+
+def test_ids_are_found_after_the_tables_grow(new_set: type[IdSet]) -> None:
+    ids = new_set()
     count = 50_000
     assert all(ids.add(f"INT-{n}") for n in range(count))
     assert len(ids) == count
@@ -25,8 +36,8 @@ def test_memory_is_eight_bytes_a_slot_at_most_seventy_percent_full() -> None:
     assert IdSet().nbytes() == 256 * 64 * 8  # 128 KiB before any id
 
 
-def test_unusual_ids_are_kept_apart() -> None:
-    ids = IdSet()
+def test_unusual_ids_are_kept_apart(new_set: type[IdSet]) -> None:
+    ids = new_set()
     for value in ("", " ", "é", "e\u0301", "\ud800", "a" * 10_000):
         assert ids.add(value)
     assert len(ids) == 6

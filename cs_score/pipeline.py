@@ -5,11 +5,12 @@ The main process reads each input in blocks of whole lines (`records.read_blocks
 them, undecoded, to the workers, which decode, score and fold them into report parts. The
 collector is the only stateful stage. It sees results in input order, rejects repeated ids,
 remembers which promises are still open and which later events fulfil them, and folds finished
-results into a `ReportPart`. A result whose promises are open is held (memory is bounded by the
-open promises, not by the log) and settled once the input ends and the as-of time is known
-(by the workers, when there are many).
-When the output lists interactions, finished results are spooled to a temporary file, so memory
-stays flat however long the log is.
+results into a `ReportPart`. An interaction whose promises are open is not scored when it is
+read: its line is held (`HeldLine`), and scored and settled once the input ends and the as-of
+time is known (by the workers, when there are many).
+What the collector keeps for the whole input lives in temporary files: the ids seen (`IdSet`),
+the ids of open promises and the held lines; so do finished results when the output lists
+interactions. Memory stays flat however long the log is.
 """
 
 from __future__ import annotations

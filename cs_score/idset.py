@@ -61,9 +61,76 @@ class _Table:
 
 
 _Read = Callable[[int, int], bytes]
-"""Read (size, at offset) from the file."""
+"""Read (size, at offset) from the store."""
 _Write = Callable[[bytes, int], object]
-"""Write (bytes, at offset) to the file."""
+"""Write (bytes, at offset) to the store."""
+
+
+def _closed(*_: object) -> bytes:
+    raise ValueError("the id set is closed")
+
+
+class _FileStore:
+    """The tables' bytes in a temporary file: the page cache holds them, not the process."""
+
+    __slots__ = ("_file", "read", "write")
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile(prefix="cs-score-ids-")  # noqa: SIM115
+        self.read: _Read
+        self.write: _Write
+        if hasattr(os, "pread"):
+            fd = self._file.fileno()
+            self.read = functools.partial(os.pread, fd)
+            self.write = functools.partial(os.pwrite, fd)
+        else:  # no positioned reads and writes (Windows): seek, then read or write
+            file = self._file  # closures over the file, not the store: no reference cycle
+
+            def read(size: int, offset: int) -> bytes:
+                file.seek(offset)
+                return file.read(size)
+
+            def write(data: bytes, offset: int) -> None:
+                file.seek(offset)
+                file.write(data)
+
+            self.read, self.write = read, write
+
+    def resize(self, size: int) -> None:
+        """Make the store `size` bytes long (new bytes read as zeros)."""
+        self._file.truncate(size)
+
+    def close(self) -> None:
+        self._file.close()
+        self.read = self.write = _closed  # the file's number may be reused
+
+
+class _MemoryStore:
+    """The tables' bytes in memory, for sets that stay small (one record, a few cases)."""
+
+    __slots__ = ("_buffer", "read", "write")
+
+    def __init__(self) -> None:
+        self._buffer = buffer = bytearray()
+
+        def read(size: int, offset: int) -> bytes:
+            return bytes(buffer[offset : offset + size])
+
+        def write(data: bytes, offset: int) -> None:
+            buffer[offset : offset + len(data)] = data
+
+        self.read: _Read = read
+        self.write: _Write = write
+
+    def resize(self, size: int) -> None:
+        if size < len(self._buffer):
+            del self._buffer[size:]
+        else:
+            self._buffer.extend(bytes(size - len(self._buffer)))
+
+    def close(self) -> None:
+        self._buffer.clear()
+        self.read = self.write = _closed
 
 
 def _place(slots: array[int], fingerprint: int) -> None:
@@ -76,38 +143,33 @@ def _place(slots: array[int], fingerprint: int) -> None:
 
 
 class IdSet:
-    """Which ids have been seen: `add` says whether an id is new."""
+    """Which ids have been seen: `add` says whether an id is new.
 
-    __slots__ = ("_count", "_end", "_fd", "_file", "_read", "_tables", "_write")
+    `on_disk` (the default) keeps the tables in a temporary file; False keeps them in memory,
+    for sets known to stay small.
+    """
 
-    def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile(prefix="cs-score-ids-")  # noqa: SIM115
-        self._fd = self._file.fileno()
-        self._read: _Read
-        self._write: _Write
-        if hasattr(os, "pread"):
-            self._read = functools.partial(os.pread, self._fd)
-            self._write = functools.partial(os.pwrite, self._fd)
-        else:  # no positioned reads and writes (Windows): seek, then read or write
-            self._read, self._write = self._seek_read, self._seek_write
+    __slots__ = ("_count", "_end", "_read", "_store", "_tables", "_write")
+
+    def __init__(self, on_disk: bool = True) -> None:
+        self._store = _FileStore() if on_disk else _MemoryStore()
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget every id (the store shrinks back to empty tables)."""
+        self._read = self._store.read
+        self._write = self._store.write
+        self._store.resize(0)
         self._end = 0
         self._tables = [self._allocate(_FIRST_SIZE) for _ in range(1 << _SHARD_BITS)]
         self._count = 0
 
     def _allocate(self, size: int) -> _Table:
-        """A new, empty table at the end of the file (unwritten bytes read as zeros)."""
+        """A new, empty table at the end of the store (unwritten bytes read as zeros)."""
         table = _Table(self._end, size)
         self._end += size * _SLOT
-        os.ftruncate(self._fd, self._end)
+        self._store.resize(self._end)
         return table
-
-    def _seek_read(self, size: int, offset: int) -> bytes:
-        self._file.seek(offset)
-        return self._file.read(size)
-
-    def _seek_write(self, data: bytes, offset: int) -> None:
-        self._file.seek(offset)
-        self._file.write(data)
 
     def __len__(self) -> int:
         return self._count
@@ -154,9 +216,10 @@ class IdSet:
             self.add(value)
 
     def nbytes(self) -> int:
-        """Bytes of the live tables' slots (in the file, not in this process)."""
+        """Bytes of the live tables' slots (in the file, when on disk)."""
         return sum(_SLOT * table.size for table in self._tables)
 
     def close(self) -> None:
-        """Remove the file now rather than when the set is collected."""
-        self._file.close()
+        """Remove the file now rather than when the set is collected; the set is unusable."""
+        self._store.close()
+        self._read = self._write = _closed

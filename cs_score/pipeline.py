@@ -504,10 +504,11 @@ class Ledger:
     """
 
     def __init__(self, spill: bool = False) -> None:
-        """`spill`: keep held results in a temporary file rather than in memory."""
-        self._ids = IdSet()
+        """`spill`: keep held results and the ids seen in temporary files rather than in
+        memory (for runs over whole logs; small in-process uses need no files)."""
+        self._ids = IdSet(on_disk=spill)
         self._held = _HeldResults(spill)
-        self._open = IdSet()
+        self._open = IdSet(on_disk=spill)
         """Ids of the promises held results wait on (fingerprints: 8 bytes each)."""
         self._fulfilled: dict[str, datetime] = {}
         self.fulfils_unmatched = 0
@@ -570,7 +571,7 @@ class Ledger:
         settled elsewhere (against `fulfilled`, taken before); then forget them, as `settle`
         does."""
         yield from self._held.pop_packed(count)
-        self._open = IdSet()
+        self._open.clear()
         self._fulfilled.clear()
 
     def settle(
@@ -589,7 +590,7 @@ class Ledger:
             assert isinstance(held, InteractionResult), "a held line needs `revive`"
             engine.settle(held, ruleset, self._fulfilled, as_of)
             yield held
-        self._open = IdSet()
+        self._open.clear()
         self._fulfilled.clear()
 
 

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import functools
+import gc
 import os
 import tracemalloc
+from collections.abc import Callable
 
 import pytest
 
 from cs_score.idset import IdSet
 
 
-@pytest.fixture(params=["pread", "seek"])
-def new_set(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> type[IdSet]:
-    """IdSet, with positioned reads and writes, and as it works where they are missing."""
+@pytest.fixture(params=["pread", "seek", "memory"])
+def new_set(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Callable[[], IdSet]:
+    """IdSet on disk with positioned reads and writes, on disk where they are missing (seek,
+    then read or write), and in memory."""
     if request.param == "seek":
         monkeypatch.delattr(os, "pread")
-    return IdSet
+    return functools.partial(IdSet, on_disk=request.param != "memory")
 
 
-def test_ids_are_found_after_the_tables_grow(new_set: type[IdSet]) -> None:
+def test_ids_are_found_after_the_tables_grow(new_set: Callable[[], IdSet]) -> None:
     ids = new_set()
     count = 50_000
     assert all(ids.add(f"INT-{n}") for n in range(count))
@@ -36,7 +40,7 @@ def test_memory_is_eight_bytes_a_slot_at_most_seventy_percent_full() -> None:
     assert IdSet().nbytes() == 256 * 64 * 8  # 128 KiB before any id
 
 
-def test_unusual_ids_are_kept_apart(new_set: type[IdSet]) -> None:
+def test_unusual_ids_are_kept_apart(new_set: Callable[[], IdSet]) -> None:
     ids = new_set()
     for value in ("", " ", "é", "e\u0301", "\ud800", "a" * 10_000):
         assert ids.add(value)
@@ -57,3 +61,35 @@ def test_the_process_holds_no_more_as_ids_are_added() -> None:
     assert len(ids) == 51_000
     assert ids.nbytes() >= 51_000 * 8 / 0.7  # the slots are there, in the file
     assert after - before < ids.nbytes() / 8  # and not in this process (only 256 tables)
+
+
+def test_a_cleared_set_forgets_and_a_closed_one_refuses(new_set: Callable[[], IdSet]) -> None:
+    ids = new_set()
+    ids.update(f"INT-{n}" for n in range(5_000))
+    ids.clear()
+    assert len(ids) == 0 and "INT-7" not in ids
+    assert ids.nbytes() == 256 * 64 * 8
+    assert ids.add("INT-7") and not ids.add("INT-7")
+    ids.close()
+    with pytest.raises(ValueError, match="the id set is closed"):
+        ids.add("INT-8")
+
+
+@pytest.mark.parametrize("positioned", [True, False])
+def test_a_dropped_set_closes_its_file_at_once(
+    positioned: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No reference cycle keeps a set, and so its open file, alive until a collection."""
+    if not positioned:
+        monkeypatch.delattr(os, "pread")
+    gc.disable()
+    try:
+        ids = IdSet()
+        ids.add("INT-1")
+        descriptor = ids._store._file.fileno()  # type: ignore[union-attr]
+        os.fstat(descriptor)
+        del ids
+        with pytest.raises(OSError):
+            os.fstat(descriptor)
+    finally:
+        gc.enable()

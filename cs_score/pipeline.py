@@ -77,7 +77,8 @@ class OpenPromises:
 
 @dataclass(frozen=True, slots=True)
 class PackedResult(OpenPromises):
-    """An open result pickled where it was scored: the main process only stores the bytes."""
+    """A line held unscored (`HeldLine`), pickled where it was read: the main process only
+    stores the bytes, and `revive` scores it when it is settled."""
 
     data: bytes
 
@@ -214,6 +215,12 @@ def revive(
     return result
 
 
+Reviver = Callable[
+    [InteractionResult | HeldLine, Mapping[str, datetime], datetime | None], InteractionResult
+]
+"""Settles one held item against (fulfilled, as_of): `revive` with the run's settings bound."""
+
+
 def settle_into(
     part: ReportPart,
     held: Iterable[InteractionResult | HeldLine],
@@ -282,14 +289,7 @@ def score_block(
     """
     lines = block.raw_lines(options.max_line_bytes)
     positioned = ((first_seq + offset, raw) for offset, raw in lines)
-    outcome = _score_lines(positioned, first_seq, ruleset, options, skip, lowest, defer=True)
-    outcome.pending = [
-        PackedResult(item.seq, tuple(item.promise_ids()), pickle.dumps(item, _PICKLE))
-        if isinstance(item, InteractionResult)
-        else item
-        for item in outcome.pending
-    ]
-    return outcome
+    return _score_lines(positioned, first_seq, ruleset, options, skip, lowest, defer=True)
 
 
 _PICKLE = pickle.HIGHEST_PROTOCOL
@@ -321,20 +321,16 @@ def _score_lines(
         if isinstance(decoded, Rejection):
             part.reject(decoded, seq)
             continue
-        if defer and decoded.interaction.promises:
-            waiting = engine.waits_on(decoded, ruleset, options.as_of)
-            if waiting:
-                ids.append((seq, decoded.interaction.id))
-                if decoded.latest is not None and (latest is None or decoded.latest > latest):
-                    latest = decoded.latest
-                pending.extend(engine.fulfilments(decoded.interaction))
-                held = pickle.dumps(HeldLine(seq, raw), _PICKLE)
-                pending.append(PackedResult(seq, waiting, held))
-                continue
+        ids.append((seq, decoded.interaction.id))
+        if decoded.latest is not None and (latest is None or decoded.latest > latest):
+            latest = decoded.latest
+        waiting = engine.waits_on(decoded, ruleset, options.as_of) if defer else ()
+        if waiting:
+            pending.extend(engine.fulfilments(decoded.interaction))
+            held = pickle.dumps(HeldLine(seq, raw), _PICKLE)
+            pending.append(PackedResult(seq, waiting, held))
+            continue
         result = engine.score(decoded, ruleset, seq, options.as_of, explain)
-        ids.append((seq, result.id))
-        if result.latest is not None and (latest is None or result.latest > latest):
-            latest = result.latest
         pending.extend(result.fulfills)
         if result.is_open:
             pending.append(result)
@@ -578,7 +574,7 @@ class Ledger:
         self,
         ruleset: RuleSet,
         as_of: datetime | None,
-        revive: Callable[..., InteractionResult] | None = None,
+        revive: Reviver | None = None,
     ) -> Iterator[InteractionResult]:
         """Judge every held result against the fulfilments and `as_of`, yielding them in input
         order (use what it yields: a spilled result is a fresh copy). `revive(held,
@@ -693,9 +689,9 @@ class Collector:
             fulfilled: Mapping[str, datetime],
             as_of: datetime | None,
         ) -> InteractionResult:
-            return revive(held, self.ruleset, self.options, fulfilled, as_of, wanted)
-
-        wanted = self.part.wants_explained
+            return revive(
+                held, self.ruleset, self.options, fulfilled, as_of, self.part.wants_explained
+            )
 
         for result in self.ledger.settle(self.ruleset, as_of, revived):
             if result.seq in self.watch:

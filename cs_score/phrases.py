@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -62,6 +62,11 @@ _Entry = tuple[_Node, tuple[PhraseHit, ...]]
 """A word of the trie: the words that may follow it, and the phrases that end with it."""
 
 
+_Scanned = tuple[Mapping[str, PhraseHit], int]
+"""What `PhraseIndex.scan` says of a text: the packs it mentions, with a phrase each, and
+their mask."""
+
+
 class PhraseIndex:
     """Every phrase of every pack in one word trie: which packs does a text mention?
 
@@ -91,14 +96,17 @@ class PhraseIndex:
                         entry[1].append(PhraseHit(phrase, pack))
         self._root: _Node = _freeze(root)
         self._first_words = frozenset(self._root)
-        self._cache: dict[str, Mapping[str, PhraseHit]] = {}
+        self._bits = {pack: 1 << number for number, pack in enumerate(book)}
+        self._cache: dict[str, _Scanned] = {}
+        self._older: dict[str, _Scanned] = {}
+        """The texts remembered before `_cache` last filled up (see `scan`)."""
 
     def __bool__(self) -> bool:
         return bool(self._root)
 
     def __getstate__(self) -> dict[str, Any]:
         # Sent to other processes without the texts remembered here.
-        return {**self.__dict__, "_cache": {}}
+        return {**self.__dict__, "_cache": {}, "_older": {}}
 
     def packs_in(self, normalized: str) -> dict[str, PhraseHit]:
         """Each pack with a phrase in `normalized`, and its first phrase found.
@@ -138,29 +146,50 @@ class PhraseIndex:
                         found[hit.pack] = hit
         return found
 
-    def hits_in(self, text: str) -> Mapping[str, PhraseHit]:
-        """`packs_in` of a raw text, remembered: agents' canned replies repeat all day.
+    def mask(self, packs: Iterable[str]) -> int:
+        """The packs as bits, one per pack of the index: what `scan` says of a text."""
+        mask = 0
+        for pack in packs:
+            mask |= self._bits.get(pack, 0)
+        return mask
+
+    def scan(self, text: str) -> _Scanned:
+        """`packs_in` of a raw text, and the `mask` of the packs it mentions; remembered:
+        agents' canned replies repeat all day.
 
         The mapping returned is shared between calls and must not be changed. Texts longer
-        than `CACHED_TEXT_CHARS` are matched every time (they rarely repeat word for word), and
-        the memory is bounded: once `CACHED_TEXTS` texts are remembered, they are forgotten.
+        than `CACHED_TEXT_CHARS` are matched every time (they rarely repeat word for word).
+        The memory is bounded: once `CACHED_TEXTS` texts are remembered, they become the older
+        half and the texts before them are forgotten. A text met again in the older half moves
+        back, so the replies in daily use stay while one-off texts pass through.
         """
-        found = self._cache.get(text)
-        if found is None:
+        scanned = self._cache.get(text)
+        if scanned is not None:
+            return scanned
+        scanned = self._older.get(text)
+        if scanned is None:
             found = self.packs_in(normalize(text))
-            if len(text) <= CACHED_TEXT_CHARS:
-                if len(self._cache) >= CACHED_TEXTS:
-                    self._cache.clear()
-                self._cache[text] = found
-        return found
+            scanned = found, self.mask(found)
+            if len(text) > CACHED_TEXT_CHARS:
+                return scanned
+        if len(self._cache) >= CACHED_TEXTS:
+            self._older = self._cache
+            self._cache = {}
+        self._cache[text] = scanned
+        return scanned
+
+    def hits_in(self, text: str) -> Mapping[str, PhraseHit]:
+        """`packs_in` of a raw text (remembered, see `scan`)."""
+        return self.scan(text)[0]
 
 
 _NOTHING: dict[str, PhraseHit] = {}
 """What `packs_in` returns for a text with no phrase (shared; never changed)."""
 
 CACHED_TEXTS = 8_192
-"""Enough for a contact centre's canned replies; a larger bound only holds more one-off texts,
-so the memory it takes would keep growing with the log up to the bound."""
+"""Texts in each half of the memory of `PhraseIndex.scan`: enough for a contact centre's
+canned replies; a larger bound only holds more one-off texts, so the memory it takes would
+keep growing with the log up to the bound."""
 CACHED_TEXT_CHARS = 300
 
 

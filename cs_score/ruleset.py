@@ -529,7 +529,7 @@ class RuleSet:
         for each rule what it becomes where its condition does not hold (None: no condition)."""
         cached = self._plans.get(active)
         if cached is None:
-            compiled = Compiled(self.phrases, self.calendars, self.inline_packs)
+            compiled = Compiled(self.phrases, self.phrase_index, self.calendars, self.inline_packs)
             planned = []
             for rule in self.model.rules:
                 disabled_by = None

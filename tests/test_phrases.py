@@ -320,16 +320,22 @@ def test_texts_are_matched_once_and_the_memory_is_bounded(
     assert list(index.hits_in(long_text)) == list(index.hits_in(long_text)) == ["apologize"]
     assert scans == 3  # too long to remember
     index.hits_in("one")
-    index.hits_in("two")  # a third text: the two remembered are forgotten
-    index.hits_in("Hello! Sorry.")
-    assert scans == 6
+    index.hits_in("two")  # the newer half is full: "Hello! Sorry." and "one" become the older
+    index.hits_in("Hello! Sorry.")  # remembered in the older half, and moved back
+    assert scans == 5
+    for text in ("three", "four", "five"):  # two more turnovers
+        index.hits_in(text)
+    assert scans == 8
+    index.hits_in("one")  # not met again in time: forgotten
+    index.hits_in("Hello! Sorry.")  # forgotten too, two turnovers after it was last used
+    assert scans == 10
 
 
 def test_an_index_travels_without_the_texts_it_remembers() -> None:
     index = PhraseIndex({"apologize": {"en": ["sorry"]}})
     index.hits_in("Sorry!")
     copy = pickle.loads(pickle.dumps(index))
-    assert copy._cache == {}
+    assert copy._cache == copy._older == {}
     assert copy.hits_in("Sorry!")["apologize"].phrase == "sorry"
 
 

@@ -155,6 +155,7 @@ class Facts:
     __slots__ = (
         "_first_agent_event",
         "_hits",
+        "_mentions",
         "_messages",
         "as_of",
         "explain",
@@ -178,6 +179,7 @@ class Facts:
         self._messages: dict[str, list[int]] = {}
         self._hits: dict[int, Mapping[str, PhraseHit]] = {}
         """Phrases found in each message, by event index (each text is matched once)."""
+        self._mentions: dict[str, int] = {}
         self._first_agent_event: Event | bool | None = False
 
     def messages_from(self, speaker: str) -> list[int]:
@@ -211,6 +213,24 @@ class Facts:
         if found is None:
             found = self._hits[index] = self.index.hits_in(self.record.events[index].text or "")
         return found
+
+    def mentions(self, speaker: str) -> int:
+        """The packs (`PhraseIndex.mask`) that any message of `speaker` mentions: a rule whose
+        packs none of them mention need not look at the messages one by one."""
+        mask = self._mentions.get(speaker)
+        if mask is None:
+            mask = 0
+            hits, events, scan = self._hits, self.record.events, self.index.scan
+            for index in self.messages_from(speaker):
+                found = hits.get(index)
+                if found is None:
+                    found, found_mask = scan(events[index].text or "")
+                    hits[index] = found
+                    mask |= found_mask
+                else:
+                    mask |= self.index.mask(found)
+            self._mentions[speaker] = mask
+        return mask
 
     def pack_hit(self, index: int, packs: tuple[str, ...]) -> PhraseHit | None:
         """The phrase of the first of `packs` that event `index` mentions."""
@@ -250,9 +270,12 @@ def inline_key(rule_id: str, phrases: Mapping[str, list[str]]) -> tuple[str, str
 
 @dataclass(frozen=True, slots=True)
 class Compiled:
-    """What a check gets when it is built: the phrase book, the calendars, the inline packs."""
+    """What a check gets when it is built: the phrase book and its index, the calendars, the
+    inline packs."""
 
     phrases: Mapping[str, Mapping[str, list[str]]]
+    index: PhraseIndex
+    """The phrase book's one index, which `Facts` of this rule set match against."""
     calendars: Mapping[str, Calendar] = field(default_factory=dict)
     inline: Mapping[tuple[str, str], str] = field(default_factory=dict)
     """`inline_key(rule id, phrases)` → the name of the pack made of a rule's inline phrases."""

@@ -44,13 +44,14 @@ class Rule(RuleBase):
 class Check:
     def __init__(self, rule: Rule, compiled: Compiled) -> None:
         self.packs = tuple(rule.packs_used())
+        self.mask = compiled.index.mask(self.packs)
 
     def score(self, facts: Facts) -> Outcome:
         messages = facts.messages_from("agent")
         if not messages:
             return Outcome.na("no agent messages")
         quotes: list[dict[str, Any]] = []
-        for index in messages:
+        for index in messages if facts.mentions("agent") & self.mask else ():
             hit = facts.pack_hit(index, self.packs)
             if hit is not None:
                 quotes.append({"phrase": hit.phrase, "pack": hit.pack, **facts.quote(index)})

@@ -42,6 +42,7 @@ class Check:
     def __init__(self, rule: Rule, compiled: Compiled) -> None:
         self.rule = rule
         self.packs = tuple(rule.packs_used())
+        self.mask = compiled.index.mask(self.packs)
 
     def score(self, facts: Facts) -> Outcome:
         record = facts.record
@@ -54,7 +55,7 @@ class Check:
             return Outcome.graded(1.0, "greeted (observed)", {"greeted": True})
         if not messages:
             return Outcome.na("no agent messages")
-        found = facts.find(self.packs, messages)
+        found = facts.find(self.packs, messages) if facts.mentions("agent") & self.mask else None
         if found is None:
             return Outcome.graded(
                 0.0,

@@ -77,16 +77,29 @@ class Check:
             rule.step_phrases.get(step, step): step for step in rule.required_steps
         }
         self.required = frozenset(rule.required_steps)
+        self.step_masks = [
+            (compiled.index.mask((pack,)), step) for pack, step in self.step_of_pack.items()
+        ]
 
     def found_steps(self, facts: Facts) -> dict[str, dict[str, Any] | None]:
         """Each required step found, with where (None when not explaining); in order of first
-        appearance when explaining or when the order counts."""
+        appearance when explaining or when the order counts, else in the required order."""
         record = facts.record
         explain = facts.explain
-        found: dict[str, tuple[float, dict[str, Any] | None]] = {}
         required = self.required
         declared = record.resolution.steps if record.resolution and record.resolution.steps else []
         events = record.events
+        if not explain and not self.rule.in_order:  # only which steps counts, not where
+            mentioned = facts.mentions("agent")
+            steps = {step for mask, step in self.step_masks if mentioned & mask}
+            steps.update(step for step in declared if step in required)
+            steps.update(
+                event.action
+                for event in events
+                if event.type == "action" and event.speaker == "agent" and event.action in required
+            )
+            return dict.fromkeys(step for step in self.rule.required_steps if step in steps)
+        found: dict[str, tuple[float, dict[str, Any] | None]] = {}
         for position, step in enumerate(declared):
             if step in required and step not in found:
                 where = {"source": "resolution.steps"} if explain else None
@@ -112,8 +125,6 @@ class Check:
                         if explain
                         else None,
                     )
-        if not explain and not self.rule.in_order:  # only which steps counts, not their order
-            return dict.fromkeys(found)
         return {step: where for step, (_, where) in sorted(found.items(), key=lambda kv: kv[1][0])}
 
     def score(self, facts: Facts) -> Outcome:

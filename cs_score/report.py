@@ -17,7 +17,7 @@ from typing import Any
 
 from cs_score import __version__, checks
 from cs_score.checks.base import NA, Stats
-from cs_score.engine import InteractionResult, RuleResult
+from cs_score.engine import InteractionResult
 from cs_score.records import Rejection
 from cs_score.ruleset import RuleSet
 
@@ -55,7 +55,7 @@ def group_specs(group_by: Iterable[str]) -> tuple[str, ...]:
 
 @dataclass
 class RulePart:
-    """Aggregates of one rule over many interactions."""
+    """Aggregates of one rule over many interactions (`ReportPart.add` folds results in)."""
 
     statuses: dict[str, int]
     credit_micro: int
@@ -66,15 +66,6 @@ class RulePart:
     def new(cls, rule: Any) -> RulePart:
         stats = checks.KINDS[rule.kind].Stats(rule)
         return cls(dict.fromkeys(STATUSES, 0), 0, {}, stats)
-
-    def add(self, result: RuleResult) -> None:
-        self.statuses[result.status] += 1
-        if result.credit is None:
-            self.na_reasons[result.reason] = self.na_reasons.get(result.reason, 0) + 1
-        else:
-            self.credit_micro += round(result.credit * MICRO)
-        if result.measure is not None:
-            self.stats.add(result.measure)
 
     def merge(self, other: RulePart) -> None:
         for status, n in other.statuses.items():
@@ -219,8 +210,18 @@ class ReportPart:
         """
         self.scored += 1
         self.events_reordered += result.events_reordered
-        for rule_id, rule_result in result.rules.items():
-            self.rules[rule_id].add(rule_result)
+        rules = self.rules
+        for rule_id, rule_result in result.rules.items():  # one rule part's share, inline
+            part = rules[rule_id]
+            part.statuses[rule_result.status] += 1
+            credit = rule_result.credit
+            if credit is None:
+                reasons = part.na_reasons
+                reasons[rule_result.reason] = reasons.get(rule_result.reason, 0) + 1
+            else:
+                part.credit_micro += round(credit * MICRO)
+            if rule_result.measure is not None:
+                part.stats.add(rule_result.measure)
         zone = self.ruleset.zone
         for spec, groups in self.groups.items():
             value = group_value(result, spec, zone)

@@ -46,8 +46,16 @@ class Quantiles:
 
     def _to_sketch(self) -> None:
         values, self._exact = self._exact or [], None
-        for value in values:
-            self._bucket(value)
+        self._bucket_all(values)
+
+    def _bucket_all(self, values: list[float]) -> None:
+        """`_bucket` of many values (parts arrive with thousands)."""
+        positive = [value for value in values if value > 0]
+        self._zeros += len(values) - len(positive)
+        buckets = self._buckets
+        log, ceil, log_gamma = math.log, math.ceil, _LOG_GAMMA
+        for key in [ceil(log(value) / log_gamma) for value in positive]:
+            buckets[key] = buckets.get(key, 0) + 1
 
     def merge(self, other: Quantiles) -> None:
         if self._exact is not None and other._exact is not None:
@@ -59,8 +67,7 @@ class Quantiles:
         if self._exact is not None:
             self._to_sketch()
         if other._exact is not None:
-            for value in other._exact:
-                self._bucket(value)
+            self._bucket_all(other._exact)
         else:
             self._zeros += other._zeros
             for key, n in other._buckets.items():

@@ -2,11 +2,10 @@
 
 A Python `set` of a million short strings costs about 90 MB. This keeps a 64-bit fingerprint
 of each id in open-addressing tables (8 bytes a slot, at most 70 % full) that live in a
-temporary file, read and written a few slots at a time (`os.pread`, `os.pwrite`; seek and
-read or write where those are missing). The
-operating system's page cache holds the file, not this process, so the process's memory stays
-the same whether it has seen a thousand ids or ten million; a look-up costs two small system
-calls. Two different ids share a fingerprint with probability about n² / 2⁶⁵ (3 in 100
+temporary file, read and written with `os.pread` and `os.pwrite` (seek and read or write
+where those are missing). The operating system's page cache holds the file, not this
+process, so the process's memory stays the same whether it has seen a thousand ids or ten
+million. Two different ids share a fingerprint with probability about n² / 2⁶⁵ (3 in 100
 million for a million ids); the README says so.
 
 The fingerprints are spread over 256 tables by their top byte, and each table grows on its

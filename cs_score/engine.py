@@ -132,24 +132,28 @@ def score(
         outcome.weight = planned.weight
         outcome.critical = planned.critical
         results[planned.id] = outcome
-    result = InteractionResult(
-        seq=seq,
-        id=record.id,
-        source=decoded.source,
-        fields={  # COPIED_FIELDS
+    result = InteractionResult(  # by position, in field order: a line's hottest call
+        seq,
+        record.id,
+        decoded.source,
+        {  # COPIED_FIELDS
             "agent": record.agent,
             "team": record.team,
             "channel": record.channel,
             "case": record.case,
         },
-        attributes=record.attributes,
-        started_at=record.started_at,
-        rules=results,
-        open_rules=open_rules,
-        fulfills=fulfilments(record),
-        latest=decoded.latest,
-        events_reordered=decoded.events_reordered,
-        explained=explain,
+        record.attributes,
+        record.started_at,
+        results,
+        None,  # score,
+        None,  # grade,
+        None,  # passed,
+        None,  # critical_failure,
+        open_rules,
+        fulfilments(record),
+        decoded.latest,
+        decoded.events_reordered,
+        explain,
     )
     if not open_rules:
         finalize(result, ruleset)
@@ -182,12 +186,11 @@ def waits_on(decoded: Decoded, ruleset: RuleSet, as_of: datetime | None = None) 
 
 def fulfilments(record: Interaction) -> list[tuple[str, datetime]]:
     """(promise id, time) of each event that keeps a promise made by another interaction."""
+    keeping = [e for e in record.events if e.fulfills and e.at is not None]
+    if not keeping:
+        return []
     own_promises = {p.id for p in record.promises}
-    return [
-        (e.fulfills, e.at)
-        for e in record.events
-        if e.fulfills and e.at is not None and e.fulfills not in own_promises
-    ]
+    return [(e.fulfills, e.at) for e in keeping if e.fulfills not in own_promises]  # type: ignore[misc]
 
 
 def settle(

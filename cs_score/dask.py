@@ -40,8 +40,9 @@ What grows with the input (and where):
 - on the client: the ids of open promises and the fulfilling events (as on one machine, this
   grows with the promises still open, not with the log), and, only for outputs that list
   interactions, the results in a temporary file (settled ones in memory, as on one machine);
-- on the workers: each partition's outcome (its report part, its ids, its open results and,
-  when the output lists interactions, its encoded results) until the run ends.
+- on the workers: each partition's outcome (its report part, its ids, the lines of its
+  interactions that wait on promises, held unscored, and, when the output lists
+  interactions, its encoded results) until the run ends.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ import copy
 import glob
 import logging
 import os
+import pickle
 import uuid
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
@@ -67,6 +69,7 @@ from cs_score.pipeline import (
     BatchOutcome,
     Collector,
     OpenPromises,
+    PackedResult,
     PendingItem,
     RunOptions,
     RunResult,
@@ -170,7 +173,7 @@ def _fold_lines(
     def flush() -> None:
         nonlocal batch, offset
         if batch:
-            outcome = score_batch(batch, start + offset, ruleset, options, skip)
+            outcome = score_batch(batch, start + offset, ruleset, options, skip, defer=True)
             spools.append(outcome.spool)
             outcome.spool = b""
             absorb(total, outcome)
@@ -289,6 +292,8 @@ def _open_promises(partition: PartitionOutcome) -> tuple[list[PendingItem], date
     light: list[PendingItem] = [
         OpenPromises(item.seq, tuple(item.promise_ids()))
         if isinstance(item, InteractionResult)
+        else OpenPromises(item.seq, item.promise_ids)  # a held line stays too
+        if isinstance(item, PackedResult)
         else item
         for item in partition.outcome.pending
     ]
@@ -310,7 +315,11 @@ def _settle(
     part = ReportPart(ruleset, options.group_by)
     part.merge(partition.outcome.part)
     settled: list[bytes] = []
-    held = (item for item in partition.outcome.pending if isinstance(item, InteractionResult))
+    held = (
+        pickle.loads(item.data) if isinstance(item, PackedResult) else item
+        for item in partition.outcome.pending
+        if isinstance(item, InteractionResult | PackedResult)
+    )
     write = settled.append if options.keep_results else None
     settle_into(part, held, ruleset, options, fulfilled, as_of, write)
     outcome = partition.outcome

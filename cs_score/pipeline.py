@@ -263,14 +263,17 @@ def score_batch(
     ruleset: RuleSet,
     options: RunOptions,
     skip: dict[int, str] | None = None,
+    defer: bool = False,
 ) -> BatchOutcome:
     """Decode, score and fold a batch of lines; pure, so it runs in any worker process.
 
     The lines take the positions `first_seq`, `first_seq + 1`, … in the input. `skip` maps
     the position of a line to a reason it must be rejected whatever it holds (a duplicate id
-    found by the collector).
+    found by the collector). `defer`: hold the lines whose results wait on promises, unscored
+    (see `_score_lines`); whoever settles them must `revive` them.
     """
-    return _score_lines(enumerate(lines, first_seq), first_seq, ruleset, options, skip)
+    lines_at = enumerate(lines, first_seq)
+    return _score_lines(lines_at, first_seq, ruleset, options, skip, defer=defer)
 
 
 def score_block(

@@ -119,13 +119,19 @@ def test_dask_report_is_identical_to_jobs_1(
     assert {promise_id: credited.get(promise_id) for promise_id in across} == across
 
 
+@pytest.mark.parametrize(
+    ("inputs", "form"),
+    # markdown lists no interactions, only the lowest scores with their reasons: the
+    # example's lowest include interactions held for their promises, scored at the end
+    [("logs", "json"), ("logs", "markdown"), ("example", "markdown")],
+)
 def test_cli_on_an_existing_scheduler(
-    client: Client, logs: list[Path], cli: Callable[..., Ran]
+    client: Client, logs: list[Path], cli: Callable[..., Ran], inputs: str, form: str
 ) -> None:
-    names = [str(path) for path in logs]
-    one = cli("evaluate", *names, "--jobs", "1", "-f", "json")
+    names = [str(path) for path in logs] if inputs == "logs" else [EXAMPLE]
+    one = cli("evaluate", *names, "--jobs", "1", "-f", form)
     address = client.scheduler.address
-    ran = cli("evaluate", *names, "--engine", "dask", "--scheduler", address, "-f", "json")
+    ran = cli("evaluate", *names, "--engine", "dask", "--scheduler", address, "-f", form)
     assert (ran.code, one.code) == (1, 1)
     assert ran.stdout == one.stdout
     assert ran.stderr == one.stderr

@@ -185,10 +185,13 @@ def decode(raw: RawLine, zone: tzinfo, max_line_bytes: int = MAX_LINE_BYTES) -> 
     data = raw.data
     if data.count(b"[") + data.count(b"{") > MAX_DEPTH and _depth(data) > MAX_DEPTH:
         return Rejection(raw.file, raw.line, f"JSON nested deeper than {MAX_DEPTH} levels")
+    if not data.isascii():  # the decoder checks only the strings it keeps, not the others
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return Rejection(raw.file, raw.line, "not valid UTF-8")
     try:
-        record = _decoder.decode(raw.data)
-    except UnicodeDecodeError:
-        return Rejection(raw.file, raw.line, "not valid UTF-8")
+        record = _decoder.decode(data)
     except msgspec.ValidationError as exc:
         message = str(exc)
         if message.startswith("Expected `object`"):
@@ -198,8 +201,6 @@ def decode(raw: RawLine, zone: tzinfo, max_line_bytes: int = MAX_LINE_BYTES) -> 
         return Rejection(raw.file, raw.line, _problem(exc))
     except msgspec.DecodeError as exc:
         detail = str(exc).removeprefix("JSON is malformed: ")
-        if detail == "Invalid UTF-8 encoded string":  # how newer msgspec releases say it
-            return Rejection(raw.file, raw.line, "not valid UTF-8")
         if _NOT_A_NUMBER.search(data):
             detail = "NaN and Infinity are not JSON numbers"
         return Rejection(raw.file, raw.line, f"not valid JSON ({detail})")

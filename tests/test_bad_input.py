@@ -41,6 +41,9 @@ REJECTED_LINES: list[tuple[str, bytes, str]] = [
     ("numeric id", b'{"id": 7}', "bad field id: Expected `str`, got `int`"),
     ("empty id", b'{"id": ""}', "empty 'id'"),
     ("invalid UTF-8", b'{"id": "caf\xe9"}', "not valid UTF-8"),
+    ("invalid UTF-8, unknown field", b'{"id": "c", "note": "caf\xe9"}', "not valid UTF-8"),
+    ("invalid UTF-8, timestamp", b'{"id": "c", "started_at": "\xff"}', "not valid UTF-8"),
+    ("UTF-8 of a surrogate", b'{"id": "c", "x": {"y": ["\xed\xa0\x80"]}}', "not valid UTF-8"),
     ("bad timestamp", b'{"id": "b", "started_at": "yesterday"}', "bad timestamp in started_at"),
     (
         "impossible timestamp",

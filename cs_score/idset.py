@@ -311,3 +311,4 @@ class IdSet:
         self._store.close()
         self._read = self._write = _closed
         self._bloom = None  # every look-up goes to the closed store, which refuses
+        self._pending_count = [0] * len(self._pending_count)

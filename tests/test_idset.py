@@ -80,6 +80,8 @@ def test_a_cleared_set_forgets_and_a_closed_one_refuses(new_set: Callable[[], Id
     ids.close()
     with pytest.raises(ValueError, match="the id set is closed"):
         ids.add("INT-8")
+    with pytest.raises(ValueError, match="the id set is closed"):
+        assert "INT-7" in ids  # even one still waiting to be written
 
 
 @pytest.mark.parametrize("positioned", [True, False])

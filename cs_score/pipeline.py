@@ -315,36 +315,41 @@ def _score_lines(
     pending: list[PendingItem] = []
     spool: list[bytes] = []
     latest: datetime | None = None
-    explain = options.keep_results  # otherwise only the lowest scores are shown, with why
+    keep_results = explain = options.keep_results  # else only the lowest are shown, with why
+    as_of, max_line_bytes = options.as_of, options.max_line_bytes
+    wants_explained, score = part.wants_explained, engine.score
     for seq, raw in lines:
         if skip and seq in skip:
             part.reject(Rejection(raw.file, raw.line, skip[seq]), seq)
             continue
-        decoded = decode(raw, zone, options.max_line_bytes)
+        decoded = decode(raw, zone, max_line_bytes)
         if isinstance(decoded, Rejection):
             part.reject(decoded, seq)
             continue
-        ids.append((seq, decoded.interaction.id))
+        record = decoded.interaction
+        ids.append((seq, record.id))
         if decoded.latest is not None and (latest is None or decoded.latest > latest):
             latest = decoded.latest
-        waiting = engine.waits_on(decoded, ruleset, options.as_of) if defer else ()
-        if waiting:
-            pending.extend(engine.fulfilments(decoded.interaction))
-            held = pickle.dumps(HeldLine(seq, raw), _PICKLE)
-            pending.append(PackedResult(seq, waiting, held))
-            continue
-        result = engine.score(decoded, ruleset, seq, options.as_of, explain)
-        pending.extend(result.fulfills)
-        if result.is_open:
+        if defer and record.promises:
+            waiting = engine.waits_on(decoded, ruleset, as_of)
+            if waiting:
+                pending.extend(engine.fulfilments(record))
+                held = pickle.dumps(HeldLine(seq, raw), _PICKLE)
+                pending.append(PackedResult(seq, waiting, held))
+                continue
+        result = score(decoded, ruleset, seq, as_of, explain)
+        if result.fulfills:
+            pending.extend(result.fulfills)
+        if result.open_rules:
             pending.append(result)
             continue
-        keep = part.wants_explained(result)
+        keep = wants_explained(result)
         if keep and lowest is not None:
             keep = lowest.offer(result.score, seq)  # type: ignore[arg-type]
         if keep and not result.explained:
-            result = engine.score(decoded, ruleset, seq, options.as_of)
+            result = score(decoded, ruleset, seq, as_of)
         part.add(result, keep)
-        if options.keep_results:
+        if keep_results:
             spool.append(encode_result(result))
     return BatchOutcome(first_seq, part, ids, pending, b"".join(spool), latest)
 

@@ -183,7 +183,8 @@ def decode(raw: RawLine, zone: tzinfo, max_line_bytes: int = MAX_LINE_BYTES) -> 
     if raw.data is None:
         return Rejection(raw.file, raw.line, f"line longer than {max_line_bytes:,} bytes")
     data = raw.data
-    if data.count(b"[") + data.count(b"{") > MAX_DEPTH and _depth(data) > MAX_DEPTH:
+    opened = len(data) - len(data.translate(None, b"[{"))  # faster than counting each
+    if opened > MAX_DEPTH and _depth(data) > MAX_DEPTH:
         return Rejection(raw.file, raw.line, f"JSON nested deeper than {MAX_DEPTH} levels")
     if not data.isascii():  # the decoder checks only the strings it keeps, not the others
         try:

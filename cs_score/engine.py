@@ -145,10 +145,10 @@ def score(
         record.attributes,
         record.started_at,
         results,
-        None,  # score,
-        None,  # grade,
-        None,  # passed,
-        None,  # critical_failure,
+        None,  # score
+        None,  # grade
+        None,  # passed
+        None,  # critical_failure
         open_rules,
         fulfilments(record),
         decoded.latest,

@@ -12,21 +12,20 @@ The fingerprints are spread over 256 tables by their top byte, and each table gr
 own: a full table is copied, twice as large, to the end of the file (the old copy is left
 behind, so the file is at most about twice the live tables).
 
-On disk, two things in memory spare nearly every system call, and take the same memory
-whatever the number of ids:
+Two things in memory spare nearly every system call, and take the same memory whatever the
+number of ids:
 
-- a Bloom filter (`_BLOOM_BYTES`, three bits an id): an id it has not seen is surely new,
-  so the file is read only for the rare id the filter cannot rule out. It rules out all but
-  about 1 in 200 new ids up to a million, 1 in 5 at five million.
 - new fingerprints wait in a short list for their table (`_PENDING` each); a full list is
   written in one go: the table is read, filled in and written back, two calls for many ids.
+- on disk, a Bloom filter (`_BLOOM_BYTES`, three bits an id): an id it has not seen is
+  surely new, so the file is read only for the rare id the filter cannot rule out. It rules
+  out all but about 1 in 200 new ids up to a million, 1 in 5 at five million.
 """
 
 from __future__ import annotations
 
 import functools
 import os
-import sys
 import tempfile
 from array import array
 from collections.abc import Callable, Iterable
@@ -179,7 +178,7 @@ class IdSet:
     def __init__(self, on_disk: bool = True) -> None:
         self._store = _FileStore() if on_disk else _MemoryStore()
         self._bloom = bytearray(_BLOOM_BYTES) if on_disk else None
-        """None: every id is looked up in the store (in memory, that is cheap)."""
+        """None: every id is looked up in the tables (in memory, that is cheap)."""
         self.clear()
 
     def clear(self) -> None:
@@ -188,11 +187,11 @@ class IdSet:
         self._write = self._store.write
         self._store.resize(0)
         self._end = 0
-        self._tables = [self._allocate(_FIRST_SIZE) for _ in range(1 << _SHARD_BITS)]
         shards = 1 << _SHARD_BITS
-        self._pending = [array("Q", bytes(_PENDING * _SLOT)) for _ in range(shards)]
-        """Fingerprints added but not yet written to their table, by table: the first
-        `_pending_count[table]` of each (a fixed size, so memory does not move)."""
+        self._tables = [self._allocate(_FIRST_SIZE) for _ in range(shards)]
+        self._pending = array("Q", bytes(shards * _PENDING * _SLOT))
+        """Fingerprints added but not yet written to their table: `_PENDING` slots a table,
+        the first `_pending_count[table]` of them used (a fixed size: memory does not move)."""
         self._pending_count = [0] * shards
         if self._bloom is not None:
             self._bloom[:] = bytes(_BLOOM_BYTES)
@@ -237,7 +236,8 @@ class IdSet:
 
     def _has(self, fingerprint: int) -> bool:
         shard = fingerprint >> _SHIFT
-        if fingerprint in self._pending[shard][: self._pending_count[shard]]:
+        start = shard * _PENDING
+        if fingerprint in self._pending[start : start + self._pending_count[shard]]:
             return True
         return self._tables[shard].find(self._read, fingerprint)[1]
 
@@ -246,36 +246,22 @@ class IdSet:
         hashed = self._hash(value)
         fingerprint = hashed & _FINGERPRINT or 1
         bloom = self._bloom
-        if bloom is None:
-            return self._insert(fingerprint)
-        if self._in_bloom(bloom, hashed, True) and self._has(fingerprint):
+        maybe_seen = True if bloom is None else self._in_bloom(bloom, hashed, True)
+        if maybe_seen and self._has(fingerprint):
             return False
         shard = fingerprint >> _SHIFT
         waiting = self._pending_count[shard]
-        self._pending[shard][waiting] = fingerprint
+        self._pending[shard * _PENDING + waiting] = fingerprint
         self._pending_count[shard] = waiting + 1
         self._count += 1
         if waiting + 1 == _PENDING:
             self._flush(shard)
         return True
 
-    def _insert(self, fingerprint: int) -> bool:
-        """Look a fingerprint up in its table and write it there if it is new."""
-        shard = fingerprint >> _SHIFT
-        table = self._tables[shard]
-        index, present = table.find(self._read, fingerprint)
-        if present:
-            return False
-        self._write(fingerprint.to_bytes(_SLOT, sys.byteorder), table.start + index * _SLOT)
-        table.count += 1
-        self._count += 1
-        if table.count > table.limit:
-            self._tables[shard] = self._grown(table)
-        return True
-
     def _flush(self, shard: int) -> None:
         """Write a table's pending fingerprints (all new) into it: one read, one write."""
-        pending = self._pending[shard][: self._pending_count[shard]]
+        start = shard * _PENDING
+        pending = self._pending[start : start + self._pending_count[shard]]
         table = self._tables[shard]
         while table.count + len(pending) > table.limit:
             table = self._tables[shard] = self._grown(table)

@@ -330,13 +330,12 @@ def _score_lines(
         ids.append((seq, record.id))
         if decoded.latest is not None and (latest is None or decoded.latest > latest):
             latest = decoded.latest
-        if defer and record.promises:
-            waiting = engine.waits_on(decoded, ruleset, as_of)
-            if waiting:
-                pending.extend(engine.fulfilments(record))
-                held = pickle.dumps(HeldLine(seq, raw), _PICKLE)
-                pending.append(PackedResult(seq, waiting, held))
-                continue
+        waiting = engine.waits_on(decoded, ruleset, as_of) if defer else ()
+        if waiting:
+            pending.extend(engine.fulfilments(record))
+            held = pickle.dumps(HeldLine(seq, raw), _PICKLE)
+            pending.append(PackedResult(seq, waiting, held))
+            continue
         result = score(decoded, ruleset, seq, as_of, explain)
         if result.fulfills:
             pending.extend(result.fulfills)

@@ -222,13 +222,8 @@ class Facts:
             mask = 0
             hits, events, scan = self._hits, self.record.events, self.index.scan
             for index in self.messages_from(speaker):
-                found = hits.get(index) if hits else None
-                if found is None:
-                    found, found_mask = scan(events[index].text or "")
-                    hits[index] = found
-                    mask |= found_mask
-                else:
-                    mask |= self.index.mask(found)
+                hits[index], found_mask = scan(events[index].text or "")
+                mask |= found_mask
             self._mentions[speaker] = mask
         return mask
 

@@ -86,7 +86,8 @@ def test_workers_settle_held_results_as_one_process_does(
 
 def test_lines_held_unscored_settle_as_results_held_scored(generated: Path) -> None:
     """A run holds the line of an interaction that waits on promises and scores it at the end;
-    scoring it when read and holding its result instead (as a Dask run does) changes nothing."""
+    scoring it when read and holding its result instead (as `score_batch` does unless told to
+    defer) changes nothing."""
     ruleset = load_ruleset(None)
     options = RunOptions(keep_results=True, group_by=("agent",))
     collector = Collector(ruleset, options)

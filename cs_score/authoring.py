@@ -153,9 +153,9 @@ def rules_schema() -> dict[str, Any]:
     defs = schema["$defs"]
 
     rule_defs = []
-    for kind, module in checks.KINDS.items():
+    for kind in checks.KINDS:
         definition = defs[_rule_def_name(kind)]
-        doc = inspect.cleandoc(module.__doc__ or "")
+        doc = inspect.cleandoc(checks.documentation(kind))
         definition["title"] = f"{kind} rule"
         definition["description"] = doc
         definition["properties"]["kind"]["description"] = doc.split("\n\n", 1)[0]

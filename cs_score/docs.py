@@ -23,7 +23,7 @@ from pydantic import BaseModel, BeforeValidator
 from pydantic.fields import FieldInfo
 
 from cs_score import calendars, checks
-from cs_score.checks.base import Condition, RuleBase
+from cs_score.checks.params.base import Condition, RuleBase
 from cs_score.durations import format_duration, parse_duration
 from cs_score.phrases import bundled_packs
 from cs_score.ruleset import Gate, Override, RuleSetModel, load_ruleset, preset_names
@@ -170,9 +170,9 @@ def docstring_markdown(text: str) -> str:
     return "\n\n".join(out)
 
 
-def _doc(module: types.ModuleType) -> tuple[str, str]:
-    """(title line, rest) of a module docstring."""
-    text = (module.__doc__ or "").strip()
+def _doc(module: types.ModuleType | str) -> tuple[str, str]:
+    """(title line, rest) of a module docstring, or of a docstring given as text."""
+    text = (module if isinstance(module, str) else module.__doc__ or "").strip()
     title, _, rest = text.partition("\n")
     return title.strip(), rest.strip()
 
@@ -182,7 +182,7 @@ def _doc(module: types.ModuleType) -> tuple[str, str]:
 
 
 def _kind_section(kind: str, module: types.ModuleType) -> str:
-    title, rest = _doc(module)
+    title, rest = _doc(checks.documentation(kind))
     rule: type[RuleBase] = module.Rule
     common = RuleBase.model_fields
     own = {
@@ -268,7 +268,7 @@ def render() -> str:
     """The whole reference, as Markdown."""
     kinds = checks.KINDS
     index = "\n".join(
-        f"| [`{kind}`](#{kind}) | {_doc(module)[0].split(':', 1)[-1].strip()} |"
+        f"| [`{kind}`](#{kind}) | {_doc(checks.documentation(kind))[0].split(':', 1)[-1].strip()} |"
         for kind, module in kinds.items()
     )
     sections = [

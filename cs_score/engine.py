@@ -15,8 +15,9 @@ from typing import Any
 from cs_score.checks import promises as promises_kind
 from cs_score.checks.base import FAIL, NA, Facts, Outcome
 from cs_score.checks.promises import OPEN
+from cs_score.interaction import Interaction
 from cs_score.pickling import by_position
-from cs_score.records import Decoded, Interaction, Source
+from cs_score.records import Decoded, Source
 from cs_score.ruleset import RuleSet
 
 COPIED_FIELDS = ("agent", "team", "channel", "case")

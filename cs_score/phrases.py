@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from cs_score.pickling import by_position
+
 _WORD = re.compile(r"[^\W_]+")
 """A word: letters and digits; `_` separates words like punctuation does."""
 
@@ -56,6 +58,7 @@ def phrase_key(phrase: str) -> str:
     return " ".join(_WORD.findall(normalize(phrase)))
 
 
+@by_position
 @dataclass(frozen=True, slots=True)
 class PhraseHit:
     """A phrase found in a text: the phrase as written in its pack, and the pack's name."""
@@ -84,6 +87,7 @@ class PhraseIndex:
     """
 
     def __init__(self, book: Mapping[str, Mapping[str, list[str]]]) -> None:
+        self._book = book
         root: dict[str, list[Any]] = {}
         for pack, languages in book.items():
             for phrases in languages.values():
@@ -111,9 +115,10 @@ class PhraseIndex:
     def __bool__(self) -> bool:
         return bool(self._root)
 
-    def __getstate__(self) -> dict[str, Any]:
-        # Sent to other processes without the texts remembered here.
-        return {**self.__dict__, "_cache": {}, "_older": {}}
+    def __reduce__(self) -> tuple[type[PhraseIndex], tuple[Mapping[str, Mapping[str, list[str]]]]]:
+        # A copy in another process is built again from the phrase book, without the texts
+        # remembered here.
+        return PhraseIndex, (self._book,)
 
     def packs_in(self, normalized: str) -> dict[str, PhraseHit]:
         """Each pack with a phrase in `normalized`, and its first phrase found.

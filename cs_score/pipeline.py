@@ -36,7 +36,7 @@ from cs_score import engine
 from cs_score.engine import InteractionResult
 from cs_score.errors import InputError, WorkerError
 from cs_score.idset import IdSet
-from cs_score.pickling import by_position
+from cs_score.pickling import by_position, mypyc_attr
 from cs_score.records import (
     MAX_LINE_BYTES,
     Block,
@@ -64,6 +64,7 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
+@by_position
 @dataclass(frozen=True, slots=True)
 class OpenPromises:
     """An open result reduced to what settling needs to know: its position and promise ids.
@@ -75,6 +76,7 @@ class OpenPromises:
     promise_ids: tuple[str, ...]
 
 
+@by_position
 @dataclass(frozen=True, slots=True)
 class PackedResult(OpenPromises):
     """A line held unscored (`HeldLine`), pickled where it was read: the main process only
@@ -98,6 +100,7 @@ PendingItem = InteractionResult | OpenPromises | tuple[str, datetime]
 (promise id, time) of a fulfilling event."""
 
 
+@by_position
 @dataclass(frozen=True)
 class RunOptions:
     """How to run: the as-of time, grouping, parallelism, and whether results are kept."""
@@ -111,6 +114,7 @@ class RunOptions:
     """Lines sent to a worker at a time."""
 
 
+@mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
 @dataclass
 class RunResult:
     """What a run produced: the merged report part, the as-of time, and the results in order.
@@ -166,6 +170,7 @@ def check_inputs(paths: list[str]) -> None:
             raise InputError(f"{path}: permission denied")
 
 
+@mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
 @dataclass
 class BatchOutcome:
     """What scoring one batch of lines produced, small enough to send between processes.
@@ -752,6 +757,7 @@ def _serve(connection: Any, work: Callable[[Any], Any]) -> None:
             return
 
 
+@mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
 class _ScoreWork:
     """A worker's job of scoring: (position of the first line, block) → outcome."""
 
@@ -769,6 +775,7 @@ SETTLE_CHUNK = 500
 """Held results a worker settles at a time."""
 
 
+@mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
 class _SettleWork:
     """A worker's job at the end of the input: pickled held results → their settled part."""
 
@@ -916,6 +923,7 @@ def evaluate(
     return collector.finish(faults)
 
 
+@mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
 @dataclass
 class Found:
     """One interaction's result, looked up in the input, and how much input it took."""

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import math
 
+from cs_score.pickling import mypyc_attr
+
 EXACT_LIMIT = 10_000
 RELATIVE_ACCURACY = 0.005
 _GAMMA = (1 + RELATIVE_ACCURACY) / (1 - RELATIVE_ACCURACY)
 _LOG_GAMMA = math.log(_GAMMA)
 
 
+@mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
 class Quantiles:
     """Non-negative values (e.g. wait seconds) whose quantiles the report needs."""
 

@@ -18,12 +18,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from itertools import pairwise
-from typing import Annotated, Any, BinaryIO, Literal
+from typing import Any, BinaryIO
 
 import msgspec
 
 from cs_score.errors import InputError
-from cs_score.pickling import by_position
+from cs_score.interaction import Interaction, Promise
+from cs_score.pickling import by_position, mypyc_attr
 
 MAX_LINE_BYTES = 16 * 1024 * 1024
 """Default longest line accepted; a longer one is rejected without being held in memory."""
@@ -33,73 +34,6 @@ MAX_DEPTH = 64
 
 _NOT_A_NUMBER = re.compile(rb"[:\[,]\s*-?(?:NaN|Infinity)\b")
 _NESTING = re.compile(rb'[\[\]{}"\\]')
-
-MAX_COST = 1e15
-"""Largest cost accepted: money amounts sum exactly in cents, so they must stay finite."""
-
-STEPS = ("identify", "apologize", "explain", "fix", "offer", "prevent")
-Step = Literal["identify", "apologize", "explain", "fix", "offer", "prevent"]
-Speaker = Literal["customer", "agent", "bot", "system"]
-Scalar = str | int | float | bool | None
-
-
-class Event(msgspec.Struct, frozen=True, gc=False):
-    """Something that happened in an interaction: a message, an action or a note."""
-
-    at: datetime | None = None
-    speaker: Speaker = msgspec.field(name="from", default="system")
-    text: str | None = None
-    type: Literal["message", "action", "note"] = "message"
-    action: str | None = None
-    fulfills: str | None = None
-
-
-class Product(msgspec.Struct, frozen=True, gc=False):
-    defective: bool | None = None
-    returned: bool | None = None
-    complaint: bool | None = None
-    cost: Annotated[float, msgspec.Meta(ge=-MAX_COST, le=MAX_COST)] | None = None
-
-
-class Resolution(msgspec.Struct, frozen=True, gc=False):
-    status: Literal["resolved", "unresolved", "escalated", "pending"] | None = None
-    steps: list[Step] | None = None
-
-
-class Promise(msgspec.Struct, frozen=True, gc=False):
-    id: str
-    due: datetime
-    made_at: datetime | None = None
-    text: str | None = None
-    kept_at: datetime | None = None
-    notified_at: datetime | None = None
-
-
-class Survey(msgspec.Struct, frozen=True, gc=False):
-    csat: Annotated[int, msgspec.Meta(ge=1, le=5)] | None = None
-    nps: Annotated[int, msgspec.Meta(ge=0, le=10)] | None = None
-
-
-class Interaction(msgspec.Struct, gc=False):
-    """One logged interaction (SPEC: Interaction record). Unknown fields are ignored."""
-
-    id: str
-    channel: str | None = None
-    agent: str | None = None
-    team: str | None = None
-    customer: str | None = None
-    case: str | None = None
-    tags: list[str] = []
-    attributes: dict[str, Scalar] = {}
-    started_at: datetime | None = None
-    answered_at: datetime | None = None
-    ended_at: datetime | None = None
-    events: list[Event] = []
-    greeted: bool | None = None
-    product: Product | None = None
-    resolution: Resolution | None = None
-    promises: list[Promise] = []
-    survey: Survey | None = None
 
 
 @by_position
@@ -112,6 +46,7 @@ class Source:
     line: int
 
 
+@by_position
 @dataclass(frozen=True, slots=True)
 class Rejection:
     """A line that could not be scored, and why."""
@@ -125,6 +60,7 @@ class Rejection:
 
 
 # Not frozen: one is made for every line, and a frozen dataclass is 3× slower to make.
+@mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
 @dataclass(slots=True)
 class RawLine:
     """One line of input, undecoded, or a line too long to keep (`data` is None)."""
@@ -167,6 +103,7 @@ def _problem(exc: msgspec.ValidationError) -> str:
 
 
 # Not frozen: one is made for every line, and a frozen dataclass is 3× slower to make.
+@mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
 @dataclass(slots=True)
 class Decoded:
     """A decoded interaction, with how many of its events were out of time order."""
@@ -381,6 +318,7 @@ BLOCK_BYTES = 1 << 20
 """Bytes read at a time into a `Block` (a block holds whole lines, so it may be longer)."""
 
 
+@by_position
 @dataclass(frozen=True, slots=True)
 class Block:
     """Consecutive lines of one input as read, undecoded: the unit sent to worker processes.

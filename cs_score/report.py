@@ -18,6 +18,7 @@ from typing import Any
 from cs_score import __version__, checks
 from cs_score.checks.base import NA, Stats
 from cs_score.engine import InteractionResult
+from cs_score.pickling import by_position, mypyc_attr
 from cs_score.records import Rejection
 from cs_score.ruleset import RuleSet
 
@@ -53,6 +54,7 @@ def group_specs(group_by: Iterable[str]) -> tuple[str, ...]:
     return specs
 
 
+@mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
 @dataclass
 class RulePart:
     """Aggregates of one rule over many interactions (`ReportPart.add` folds results in)."""
@@ -76,6 +78,7 @@ class RulePart:
         self.stats.merge(other.stats)
 
 
+@mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
 @dataclass
 class GroupPart:
     """Aggregates of the interactions that share one group value."""
@@ -114,6 +117,7 @@ class GroupPart:
             entry[1] += micro
 
 
+@mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
 @dataclass
 class WorstEntry:
     """A low-scoring interaction kept for the report, with why it lost points."""
@@ -132,6 +136,7 @@ class WorstEntry:
         return (self.score, self.seq)
 
 
+@mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
 class LowestSeen:
     """The lowest scores seen, by (score, position): the ten a report lists, each with what
     it keeps of the result (or nothing, when only the positions matter).
@@ -164,11 +169,14 @@ class LowestSeen:
         return [item[2] for item in self._items]
 
 
+@mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
 class ReportPart:
     """Mergeable aggregates of part of a run (one process, one file, one Dask partition)."""
 
     def __init__(self, ruleset: RuleSet, group_by: tuple[str, ...] = ()) -> None:
-        self.ruleset = ruleset
+        self.ruleset: RuleSet | None = ruleset
+        """None in a part that was pickled (see `STATE`)."""
+        self.zone = ruleset.zone
         self.group_by = group_by
         self.scored = 0
         self._rejections: list[tuple[int, Rejection]] = []
@@ -196,11 +204,32 @@ class ReportPart:
         """Count a rejected line; `seq` is its position in the whole input."""
         self._rejections.append((seq, rejection))
 
+    STATE = (
+        "zone",
+        "group_by",
+        "scored",
+        "_rejections",
+        "rated",
+        "score_cents",
+        "passed",
+        "critical_failures",
+        "grade_counts",
+        "rules",
+        "groups",
+        "_worst",
+        "events_reordered",
+        "latest",
+    )
+    """What a pickled part carries: everything but the rule set, which the receiving side has
+    (merging needs only data)."""
+
     def __getstate__(self) -> dict[str, Any]:
-        # The rule set stays behind: the receiving side has its own, and merge needs only data.
-        state = dict(self.__dict__)
-        state["ruleset"] = None
-        return state
+        return {name: getattr(self, name) for name in self.STATE}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.ruleset = None
+        for name, value in state.items():
+            setattr(self, name, value)
 
     def add(self, result: InteractionResult, keep_lowest: bool | None = None) -> None:
         """Fold one finished interaction result in.
@@ -222,7 +251,7 @@ class ReportPart:
                 part.credit_micro += round(credit * MICRO)
             if rule_result.measure is not None:
                 part.stats.add(rule_result.measure)
-        zone = self.ruleset.zone
+        zone = self.zone
         for spec, groups in self.groups.items():
             value = group_value(result, spec, zone)
             group = groups.get(value)
@@ -297,6 +326,7 @@ class ReportPart:
 # The report
 
 
+@by_position
 @dataclass(frozen=True)
 class GateSettings:
     """The gate's thresholds: the rule set's `gate`, with the command-line flags over it."""
@@ -319,6 +349,7 @@ class GateSettings:
         )
 
 
+@mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
 @dataclass
 class Report:
     """Everything a format renders, apart from the interaction results themselves."""
@@ -468,7 +499,7 @@ def build_report(
         for entry in part.worst()
     ]
     errors = [{"file": r.file, "line": r.line, "reason": r.reason} for r in part.rejections]
-    verdict = _gate(part, gate, summary, order)
+    verdict = _gate(part, ruleset, gate, summary, order)
     return Report(
         tool={"name": "cs-score", "version": __version__},
         rules={
@@ -490,7 +521,11 @@ def build_report(
 
 
 def _gate(
-    part: ReportPart, gate: GateSettings, summary: dict[str, Any], order: list[str]
+    part: ReportPart,
+    ruleset: RuleSet,
+    gate: GateSettings,
+    summary: dict[str, Any],
+    order: list[str],
 ) -> dict[str, Any]:
     conditions: list[dict[str, Any]] = []
 
@@ -518,7 +553,7 @@ def _gate(
         )
     rejected = summary["rejected"]
     condition("max_rejected", gate.max_rejected, rejected, rejected <= gate.max_rejected)
-    for rule in part.ruleset.rules:
+    for rule in ruleset.rules:
         if rule.kind == "wait_time" and getattr(rule, "gate_mean", False):
             stats = part.rules[rule.id].stats
             mean_wait = stats.mean()  # type: ignore[attr-defined]

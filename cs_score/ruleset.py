@@ -24,7 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 
 from cs_score import checks
 from cs_score.calendars import Calendar, CalendarSpec, build_calendars
-from cs_score.checks.base import Compiled, Condition, RuleBase, inline_key
+from cs_score.checks.base import Compiled, inline_key
+from cs_score.checks.params.base import Condition, RuleBase
 from cs_score.errors import Location, Problem, RuleSetError
 from cs_score.phrases import PhraseBook, PhraseIndex, bundled_packs
 from cs_score.yamlsource import LocDict, LocList, load_yaml

@@ -13,10 +13,21 @@ from typing import Any
 
 import pytest
 
+import cs_score.engine
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "interactions.jsonl"
 GOLDEN = ROOT / "tests" / "golden"
 UPDATE_GOLDEN = os.environ.get("CS_SCORE_UPDATE_GOLDEN") == "1"
+
+COMPILED = not cs_score.engine.__file__.endswith(".py")
+"""Whether the installed package's scoring modules are compiled (see setup.py)."""
+
+plain_python_only = pytest.mark.skipif(
+    COMPILED, reason="instruments plain-Python internals; test_compiled runs it on the sources"
+)
+"""For a test that replaces functions or methods of the scoring modules to watch them work,
+which compiled code does not see."""
 
 
 @dataclass
@@ -33,7 +44,8 @@ def run_cli(*args: str | Path, stdin: bytes | None = None, cwd: Path | None = No
     """Run `cs-score` as a user would: a separate process, real exit code, real streams."""
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120"}
     done = subprocess.run(
-        [sys.executable, "-m", "cs_score", *map(str, args)],
+        # -P: the installed package, not the sources of the current directory
+        [sys.executable, "-P", "-m", "cs_score", *map(str, args)],
         input=stdin if stdin is not None else b"",
         capture_output=True,
         cwd=cwd,

@@ -194,7 +194,7 @@ def test_without_dask_the_engine_says_how_to_install_it(tmp_path: Path) -> None:
     (hidden / "dask" / "__init__.py").write_text("raise ImportError('No module named dask')\n")
     env = {**os.environ, "PYTHONPATH": str(hidden), "NO_COLOR": "1"}
     done = subprocess.run(
-        [sys.executable, "-m", "cs_score", "evaluate", str(EXAMPLE), "--engine", "dask"],
+        [sys.executable, "-P", "-m", "cs_score", "evaluate", str(EXAMPLE), "--engine", "dask"],
         capture_output=True,
         text=True,
         env=env,

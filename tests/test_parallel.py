@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLE, ROOT, Ran
+from conftest import EXAMPLE, ROOT, Ran, plain_python_only
 
 from cs_score import pipeline
 from cs_score.errors import WorkerError
@@ -65,6 +65,7 @@ def test_jobs_give_identical_json_on_generated_log(generated: Path, batch_lines:
     assert '"rejected": 4' in one
 
 
+@plain_python_only
 def test_workers_settle_held_results_as_one_process_does(
     generated: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from conftest import plain_python_only
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -257,6 +258,7 @@ def _made_up_phrases(rng: random.Random, count: int) -> list[str]:
     return [" ".join(word() for _ in range(rng.randint(1, 3))) for _ in range(count)]
 
 
+@plain_python_only
 def test_a_thousand_phrases_cost_what_ten_do(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each message is split into words once, and the number of trie lookups depends on the
     message, not on the pack: the same for a pack of 1,000 phrases as for one of 10."""
@@ -298,6 +300,7 @@ def test_a_thousand_phrases_cost_what_ten_do(monkeypatch: pytest.MonkeyPatch) ->
     assert lookups[10] == lookups[1_000] == 14 * 25
 
 
+@plain_python_only
 def test_texts_are_matched_once_and_the_memory_is_bounded(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

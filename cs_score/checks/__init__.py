@@ -2,12 +2,14 @@
 
 Each module provides `Rule` (the pydantic model of its parameters, with `kind` as the tag),
 `Check` (built once per rule set; `score(facts) -> Outcome`) and `Stats` (mergeable per-rule
-figures for the report). The rules file's model is built from this registry.
+figures for the report). The rules file's model is built from this registry. `Rule` is defined
+in `cs_score.checks.params`, whose module docstring for the kind is its user documentation.
 """
 
 from __future__ import annotations
 
 import difflib
+import sys
 from types import ModuleType
 
 from cs_score.checks import (
@@ -50,3 +52,12 @@ def unknown_kind_message(kind: object) -> str:
     close = difflib.get_close_matches(str(kind), list(KINDS), n=1)
     hint = f"; did you mean `{close[0]}`?" if close else ""
     return f"unknown rule kind {kind!r} (known: {known}){hint}"
+
+
+def documentation(kind: str) -> str:
+    """The user documentation of a rule kind: what it measures, its parameters, examples.
+
+    It is the docstring of the module defining the kind's `Rule`, which stays plain Python
+    (a compiled module keeps no docstring).
+    """
+    return sys.modules[get(kind).Rule.__module__].__doc__ or ""

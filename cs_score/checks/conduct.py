@@ -1,46 +1,20 @@
-"""`conduct`: agents never blame, hide behind policy, insult or make personal remarks.
-
-What it measures: agent messages, against the forbidden phrase packs `blame`
-("that's your fault"), `policy_excuse` ("it's company policy"), `insult` and
-`personal_remark`.
-
-Credit: 1 when no agent message contains a forbidden phrase; 0 on any match, with the quote.
-Critical by default: a failure makes the whole interaction score 0.
-
-Parameters (defaults):
-  phrases ([blame, policy_excuse, insult, personal_remark])   pack name(s)
-  critical (true)
-
-n/a: `no agent messages`.
-
-Passing example: "I'm sorry about the delay, let me fix that." → 1.
-Failing example: "That's a stupid question." → 0, critical.
-"""
+"""How the `conduct` rule kind scores an interaction. What it measures, its parameters
+and examples: `cs_score.checks.params.conduct`."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import Field
-
-from cs_score.checks.base import Compiled, Facts, Outcome, RuleBase
+from cs_score.checks.base import Compiled, Facts, Outcome
 from cs_score.checks.base import Stats as BaseStats
+from cs_score.checks.params.base import RuleBase
+from cs_score.checks.params.conduct import Rule
+from cs_score.pickling import mypyc_attr
 
 MAX_QUOTES = 5
 
 
-class Rule(RuleBase):
-    kind: Literal["conduct"]
-    critical: bool = Field(True, description="a failure makes the interaction score 0")
-    phrases: str | list[str] = Field(
-        default_factory=lambda: ["blame", "policy_excuse", "insult", "personal_remark"],
-        description="forbidden phrase pack name(s)",
-    )
-
-    def packs_used(self) -> list[str]:
-        return [self.phrases] if isinstance(self.phrases, str) else list(self.phrases)
-
-
+@mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
 class Check:
     def __init__(self, rule: Rule, compiled: Compiled) -> None:
         self.packs = tuple(rule.packs_used())
@@ -69,6 +43,7 @@ class Check:
         return Outcome.graded(0.0, reason, {"matches": quotes}, packs)
 
 
+@mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
 class Stats(BaseStats):
     def __init__(self, rule: RuleBase) -> None:
         super().__init__(rule)

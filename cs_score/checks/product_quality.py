@@ -1,49 +1,20 @@
-"""`product_quality`: the customer got a product that works.
-
-What it measures: the record's `product` outcome. Returns and complaints are the external
-cost of poor quality, so each flag that applies takes a penalty off the credit.
-
-Credit: max(0, 1 − the sum of the penalties that apply).
-
-Parameters (defaults):
-  penalties ({defective: 0.5, returned: 0.3, complaint: 0.2})
-
-n/a: `no product outcome` (no `product`, or none of its flags set).
-
-Reports: how many interactions had a defective, returned or complained-about product, and
-the total `cost`.
-
-Passing example: {"product": {"defective": false}} → 1.
-Failing example: {"product": {"defective": true, "returned": true, "complaint": true}} → 0.
-"""
+"""How the `product_quality` rule kind scores an interaction. What it measures, its parameters
+and examples: `cs_score.checks.params.product_quality`."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from cs_score.checks.base import Compiled, Facts, Outcome, RuleBase
+from cs_score.checks.base import Compiled, Facts, Outcome
 from cs_score.checks.base import Stats as BaseStats
+from cs_score.checks.params.base import RuleBase
+from cs_score.checks.params.product_quality import Rule
+from cs_score.pickling import mypyc_attr
 
 FLAGS = ("defective", "returned", "complaint")
 
 
-class Penalties(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    defective: float = Field(0.5, ge=0, le=1, description="taken off when `product.defective`")
-    returned: float = Field(0.3, ge=0, le=1, description="taken off when `product.returned`")
-    complaint: float = Field(0.2, ge=0, le=1, description="taken off when `product.complaint`")
-
-
-class Rule(RuleBase):
-    kind: Literal["product_quality"]
-    penalties: Penalties = Field(
-        default_factory=Penalties, description="credit taken off for each flag that applies"
-    )
-
-
+@mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
 class Check:
     def __init__(self, rule: Rule, compiled: Compiled) -> None:
         self.penalties = rule.penalties.model_dump()
@@ -66,6 +37,7 @@ class Check:
         return Outcome.graded(credit, "product " + ", ".join(applied), evidence, measure)
 
 
+@mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
 class Stats(BaseStats):
     def __init__(self, rule: RuleBase) -> None:
         super().__init__(rule)

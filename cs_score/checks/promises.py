@@ -1,50 +1,20 @@
-"""`promises`: customers are made only promises that are kept.
-
-What it measures: each promise the interaction made (`promises`), once it is due by the
-as-of time. A promise is kept when `kept_at`, or the time of an event anywhere in the input
-with `"fulfills": "<promise id>"`, is no later than `due` + `grace`. A promise that was not kept
-is *notified* when `notified_at` is before `due` (the customer was told in time), otherwise
-broken silently. A promise not yet due and not yet kept at the as-of time is *pending* and
-does not count.
-
-Credit: the mean over the promises that count: kept 1, notified `notified_credit`, silent 0.
-A promise is scored in the interaction that made it, whoever keeps it later.
-
-Parameters (defaults):
-  notified_credit (0.5)   credit for a broken promise the customer was told about in time
-  grace (0s)              added to `due` before a promise counts as broken
-
-n/a: `no promises`, or `all promises pending`.
-
-Reports: promises made, kept, notified, broken (notified + silent) and pending.
-
-Passing example: due 2026-03-05T17:00Z, kept_at 2026-03-05T11:00Z → 1.
-Failing example: due 2026-03-05T17:00Z, never kept, no notice, as-of 2026-03-09 → 0.
-"""
+"""How the `promises` rule kind scores an interaction. What it measures, its parameters
+and examples: `cs_score.checks.params.promises`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import Field
-
-from cs_score.checks.base import Compiled, Facts, Outcome, RuleBase
+from cs_score.checks.base import Compiled, Facts, Outcome
 from cs_score.checks.base import Stats as BaseStats
-from cs_score.durations import Duration
-from cs_score.pickling import by_position
+from cs_score.checks.params.base import RuleBase
+from cs_score.checks.params.promises import Rule
+from cs_score.pickling import by_position, mypyc_attr
 
 OPEN = "open"
 """Status of an outcome that can only be settled once the whole input has been read."""
-
-
-class Rule(RuleBase):
-    kind: Literal["promises"]
-    notified_credit: float = Field(
-        0.5, ge=0, le=1, description="credit for a broken promise notified before it was due"
-    )
-    grace: Duration = Field(0.0, description="time added to `due` before a promise is broken")
 
 
 @by_position
@@ -62,6 +32,7 @@ class PromiseState:
             self.kept_at = at
 
 
+@mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
 class Check:
     def __init__(self, rule: Rule, compiled: Compiled) -> None:
         self.rule = rule
@@ -143,6 +114,7 @@ def _plus(moment: datetime, delta: timedelta) -> datetime:
         return datetime.max.replace(tzinfo=moment.tzinfo)
 
 
+@mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
 class Stats(BaseStats):
     def __init__(self, rule: RuleBase) -> None:
         super().__init__(rule)

@@ -1,81 +1,22 @@
-"""`response_time`: every customer message is answered in time.
-
-What it measures: each timed customer message against the next message from an agent (or
-another speaker in `answered_by`). Its response time runs from the customer's message to that
-answer, so when a customer writes three times before the agent answers, each of the three is
-measured from its own time. Customer messages after the last answer are *unanswered*: by
-default they are not counted (they are usually the customer's "thanks, bye"), and the evidence
-and report show how many there were.
-
-Credit: the share of answered customer messages answered within the target (per channel, if
-set). With `unanswered: fail`, each unanswered message counts as one answered too late.
-
-Parameters (defaults):
-  target (60s)          the longest a customer message should wait for an answer
-  per_channel ({})      targets by channel, e.g. {email: 4h, social: 1h}
-  calendar (none)       the name of a calendar under `calendars`: only its open time counts
-  answered_by ([agent]) who may answer: agent, bot, system (a support bot: [bot, agent])
-  unanswered (ignore)   `ignore` leaves messages nobody answered out; `fail` counts them late
-
-n/a: `no customer messages` (none with a time), `no answer to any customer message` (with
-`unanswered: ignore`).
-
-Reports: customer messages answered and in time, the share in time, mean, median and p90
-response time, and messages left unanswered.
-
-Passing example (target 60s): customer 10:00:00 "Where is my parcel?", agent 10:00:40 "Let me
-check" → 1 of 1 answered within 1m, credit 1.
-Failing example: customer 10:00:00, agent 10:00:40, customer 10:01:00, agent 10:03:00 → the
-second message waited 2m: 1 of 2 in time, credit 0.5.
-"""
+"""How the `response_time` rule kind scores an interaction. What it measures, its parameters
+and examples: `cs_score.checks.params.response_time`."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import Field, field_validator
-
-from cs_score.checks.base import Compiled, Facts, Outcome, RuleBase
+from cs_score.checks.base import Compiled, Facts, Outcome
 from cs_score.checks.base import Stats as BaseStats
-from cs_score.durations import Duration, format_duration
+from cs_score.checks.params.response_time import Rule
+from cs_score.durations import format_duration
+from cs_score.pickling import mypyc_attr
 from cs_score.quantiles import Quantiles
 
 MAX_LATE_SHOWN = 5
-Responder = Literal["agent", "bot", "system"]
 
 
-def _agents() -> list[Responder]:
-    return ["agent"]
-
-
-class Rule(RuleBase):
-    kind: Literal["response_time"]
-    target: Duration = Field(60.0, description="longest wait for an answer to a customer message")
-    per_channel: dict[str, Duration] = Field(
-        default_factory=dict, description="targets by channel, e.g. {email: 4h}"
-    )
-    calendar: str | None = Field(
-        None, description="count only the open time of this calendar (see `calendars`)"
-    )
-    answered_by: list[Responder] = Field(
-        default_factory=_agents, description="who may answer a customer message"
-    )
-    unanswered: Literal["ignore", "fail"] = Field(
-        "ignore", description="`fail`: customer messages nobody answered count as late"
-    )
-
-    @field_validator("answered_by")
-    @classmethod
-    def _someone(cls, value: list[str]) -> list[str]:
-        if not value:
-            raise ValueError("name at least one speaker who answers (agent, bot, system)")
-        return value
-
-    def calendars_used(self) -> list[str]:
-        return [self.calendar] if self.calendar else []
-
-
+@mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
 class Check:
     def __init__(self, rule: Rule, compiled: Compiled) -> None:
         self.rule = rule
@@ -142,6 +83,7 @@ class Check:
         return Outcome.graded(in_time / counted, reason, evidence, measure)
 
 
+@mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
 class Stats(BaseStats):
     def __init__(self, rule: Rule) -> None:
         super().__init__(rule)

@@ -1,59 +1,19 @@
-"""`wait_time`: how long the customer waited before an agent engaged.
-
-What it measures: `answered_at` (or, when absent, the time of the first agent event) minus
-`started_at`, against a target that may differ per channel.
-
-Credit: 1 within the target, falling linearly to 0 at `zero_at`; 0 beyond it.
-
-Parameters (defaults):
-  target (90s)       the wait a customer should not exceed
-  per_channel ({})   targets by channel, e.g. {email: 4h, chat: 60s}
-  zero_at (3 × target) the wait that earns no credit; for a channel with its own target,
-                     zero_at is scaled by the same ratio (target 90s, zero_at 5m, email 4h
-                     gives email a zero at 13h20m)
-  gate_mean (false)  when true, the run's gate also fails if the *mean* wait exceeds `target`
-  calendar (none)    the name of a calendar under `calendars`: only its open time counts
-                     (a chat started Friday 17:59 and answered Monday 09:01 waits 2 minutes
-                     if the team works 09:00-18:00 on weekdays); without one, all time counts
-
-n/a: `no started_at`, or `no answered_at` when no agent event is timed either.
-
-Reports: mean, median and p90 wait, and the share of interactions within their target.
-
-Passing example (target 90s): started 10:00:00, answered 10:01:10 → wait 1m10s, credit 1.
-Failing example: answered 10:05:00 → wait 5m ≥ zero_at 4m30s, credit 0.
-"""
+"""How the `wait_time` rule kind scores an interaction. What it measures, its parameters
+and examples: `cs_score.checks.params.wait_time`."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import Field
-
-from cs_score.checks.base import Compiled, Facts, Outcome, RuleBase
+from cs_score.checks.base import Compiled, Facts, Outcome
 from cs_score.checks.base import Stats as BaseStats
-from cs_score.durations import Duration, format_duration
+from cs_score.checks.params.wait_time import Rule
+from cs_score.durations import format_duration
+from cs_score.pickling import mypyc_attr
 from cs_score.quantiles import Quantiles
 
 
-class Rule(RuleBase):
-    kind: Literal["wait_time"]
-    target: Duration = Field(90.0, description="target wait (90s, 1m30s, 4h, or seconds)")
-    per_channel: dict[str, Duration] = Field(
-        default_factory=dict, description="targets by channel, e.g. {email: 4h, chat: 60s}"
-    )
-    zero_at: Duration | None = Field(
-        None, description="wait that earns no credit (default 3 × target)"
-    )
-    gate_mean: bool = Field(False, description="the gate also fails if the mean wait > target")
-    calendar: str | None = Field(
-        None, description="count only the open time of this calendar (see `calendars`)"
-    )
-
-    def calendars_used(self) -> list[str]:
-        return [self.calendar] if self.calendar else []
-
-
+@mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
 class Check:
     def __init__(self, rule: Rule, compiled: Compiled) -> None:
         self.rule = rule
@@ -111,6 +71,7 @@ class Check:
         return Outcome.graded(credit, reason, evidence, measure)
 
 
+@mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
 class Stats(BaseStats):
     def __init__(self, rule: Rule) -> None:
         super().__init__(rule)

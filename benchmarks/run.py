@@ -77,9 +77,24 @@ def _parts(path: Path, count: int) -> list[Path]:
     return parts
 
 
+_INSTALLED = ("-P", "-m", "cs_score")
+"""The installed package (-P: not the sources of the current directory)."""
+
+
+def _build() -> str:
+    """Which build of cs-score the benchmark runs: compiled (setup.py) or plain Python."""
+    where = subprocess.run(
+        [sys.executable, "-P", "-c", "import cs_score.engine as e; print(e.__file__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    return "plain Python" if where.endswith(".py") else "compiled"
+
+
 def _evaluate(paths: list[Path], *flags: str) -> tuple[float, int, str]:
     """Wall time, peak RSS in kB of the largest process, and a digest of the printed report."""
-    command = [sys.executable, "-m", "cs_score", "evaluate", *map(str, paths), *flags]
+    command = [sys.executable, *_INSTALLED, "evaluate", *map(str, paths), *flags]
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     digest = hashlib.sha256()
@@ -119,7 +134,8 @@ def main(argv: list[str] | None = None) -> None:
     engines = args.engines.split(",")
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-        f"; load average before: {os.getloadavg()[0]:.2f} (other work on the machine skews times)"
+        f", cs-score {_build()}; load average before: {os.getloadavg()[0]:.2f}"
+        " (other work on the machine skews times)"
     )
     if "dask" in engines:
         tiny = [HERE.parent / "examples" / "interactions.jsonl"]

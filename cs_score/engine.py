@@ -29,7 +29,6 @@ RuleResult = Outcome
 and whether it is critical."""
 
 
-@by_position
 @dataclass(slots=True)
 class InteractionResult:
     """Everything the report and the outputs need to know about one scored interaction."""
@@ -97,6 +96,9 @@ class InteractionResult:
         ]
         losses.sort(key=lambda item: (-item[0], item[1]))
         return [f"{rule_id}: {r.reason}" for _, rule_id, r in losses if r.weight > 0]
+
+
+by_position(InteractionResult)
 
 
 def score(

@@ -58,13 +58,15 @@ def phrase_key(phrase: str) -> str:
     return " ".join(_WORD.findall(normalize(phrase)))
 
 
-@by_position
 @dataclass(frozen=True, slots=True)
 class PhraseHit:
     """A phrase found in a text: the phrase as written in its pack, and the pack's name."""
 
     phrase: str
     pack: str
+
+
+by_position(PhraseHit)
 
 
 _Node = dict[str, "_Entry"]

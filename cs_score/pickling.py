@@ -8,6 +8,7 @@ a tuple of field values in field order is about twice as fast.
 
 from __future__ import annotations
 
+import copyreg
 from collections.abc import Callable
 from dataclasses import fields
 from operator import attrgetter
@@ -33,13 +34,16 @@ else:
 def by_position(cls: type[T]) -> type[T]:
     """Pickle instances of a dataclass as its constructor and its field values, in order.
 
-    Also what a frozen dataclass in a compiled module needs to be pickled at all: a compiled
-    class is otherwise unpickled by setting its fields one by one, which frozen forbids.
+    Registered with `copyreg` rather than set on the class, so that mypyc still compiles the
+    class as its own (a decorated class would stay a plain Python class): call it on the
+    class after its definition. Also what a frozen dataclass in a compiled module needs to be
+    pickled at all: a compiled class is otherwise unpickled by setting its fields one by one,
+    which frozen forbids.
     """
     values = attrgetter(*(field.name for field in fields(cls)))  # type: ignore[arg-type]
 
-    def __reduce__(self: Any) -> tuple[type[T], tuple[Any, ...]]:
-        return cls, values(self)
+    def reduce(instance: Any) -> tuple[type[T], tuple[Any, ...]]:
+        return cls, values(instance)
 
-    cls.__reduce__ = __reduce__  # type: ignore[method-assign]
+    copyreg.pickle(cls, reduce)
     return cls

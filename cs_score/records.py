@@ -36,7 +36,6 @@ _NOT_A_NUMBER = re.compile(rb"[:\[,]\s*-?(?:NaN|Infinity)\b")
 _NESTING = re.compile(rb'[\[\]{}"\\]')
 
 
-@by_position
 # Not frozen: one is made for every line, and a frozen dataclass is 3× slower to make.
 @dataclass(slots=True)
 class Source:
@@ -46,7 +45,9 @@ class Source:
     line: int
 
 
-@by_position
+by_position(Source)
+
+
 @dataclass(frozen=True, slots=True)
 class Rejection:
     """A line that could not be scored, and why."""
@@ -57,6 +58,9 @@ class Rejection:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.reason}"
+
+
+by_position(Rejection)
 
 
 # Not frozen: one is made for every line, and a frozen dataclass is 3× slower to make.
@@ -318,7 +322,6 @@ BLOCK_BYTES = 1 << 20
 """Bytes read at a time into a `Block` (a block holds whole lines, so it may be longer)."""
 
 
-@by_position
 @dataclass(frozen=True, slots=True)
 class Block:
     """Consecutive lines of one input as read, undecoded: the unit sent to worker processes.
@@ -343,6 +346,9 @@ class Block:
                 yield offset, RawLine(file, first + offset, None)
             elif data and not data.isspace():
                 yield offset, RawLine(file, first + offset, data)
+
+
+by_position(Block)
 
 
 def read_blocks(

@@ -326,7 +326,6 @@ class ReportPart:
 # The report
 
 
-@by_position
 @dataclass(frozen=True)
 class GateSettings:
     """The gate's thresholds: the rule set's `gate`, with the command-line flags over it."""
@@ -347,6 +346,9 @@ class GateSettings:
             min_pass_rate=gate.min_pass_rate,
             max_rejected=gate.max_rejected,
         )
+
+
+by_position(GateSettings)
 
 
 @mypyc_attr(serializable=True, allow_interpreted_subclasses=True)

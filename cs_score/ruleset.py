@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 
 from cs_score import checks
 from cs_score.calendars import Calendar, CalendarSpec, build_calendars
-from cs_score.checks.base import Compiled, inline_key
+from cs_score.checks.base import Compiled, PlannedRule, inline_key
 from cs_score.checks.params.base import Condition, RuleBase
 from cs_score.errors import Location, Problem, RuleSetError
 from cs_score.phrases import PhraseBook, PhraseIndex, bundled_packs
@@ -463,24 +463,6 @@ def _describe(error: Any, raw: Any) -> Problem:
 
 WHEN_UNMET = "condition `when` does not hold"
 """Why a rule is n/a for an interaction its `when` does not match."""
-
-
-@dataclass(frozen=True, slots=True)
-class PlannedRule:
-    """A rule as it applies to one interaction: its settings and check, or why it is n/a."""
-
-    rule: RuleBase
-    check: Any
-    skip_reason: str | None
-    id: str = field(init=False)
-    kind: str = field(init=False)
-    weight: float = field(init=False)
-    critical: bool = field(init=False)
-    """The rule's keys the engine reads for every interaction, copied once."""
-
-    def __post_init__(self) -> None:
-        for name in ("id", "kind", "weight", "critical"):
-            object.__setattr__(self, name, getattr(self.rule, name))
 
 
 @dataclass

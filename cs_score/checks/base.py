@@ -20,7 +20,6 @@ from cs_score.pickling import by_position, mypyc_attr
 PASS, PARTIAL, FAIL, NA = "pass", "partial", "fail", "na"
 
 
-@by_position
 @dataclass(slots=True)
 class Outcome:
     """What one rule says of one interaction; the engine adds the rule's kind and weight.
@@ -63,6 +62,9 @@ class Outcome:
             "reason": self.reason,
             "evidence": self.evidence,
         }
+
+
+by_position(Outcome)
 
 
 class Facts:
@@ -136,9 +138,9 @@ class Facts:
         mask = self._mentions.get(speaker)
         if mask is None:
             mask = 0
-            hits, events, scan = self._hits, self.record.events, self.index.scan
+            hits, events, phrase_index = self._hits, self.record.events, self.index
             for index in self.messages_from(speaker):
-                hits[index], found_mask = scan(events[index].text or "")
+                hits[index], found_mask = phrase_index.scan(events[index].text or "")
                 mask |= found_mask
             self._mentions[speaker] = mask
         return mask
@@ -179,7 +181,6 @@ def inline_key(rule_id: str, phrases: Mapping[str, list[str]]) -> tuple[str, str
     return rule_id, repr(sorted((lang, list(items)) for lang, items in phrases.items()))
 
 
-@by_position
 @dataclass(frozen=True, slots=True)
 class Compiled:
     """What a check gets when it is built: the phrase book and its index, the calendars, the
@@ -197,6 +198,40 @@ class Compiled:
         phrases = rule.inline_phrases()
         assert phrases is not None
         return self.inline[inline_key(rule.id, phrases)]
+
+
+by_position(Compiled)
+
+
+@mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
+class Check:
+    """What each rule kind's `Check` is: built once per rule set from the rule's parameters,
+    it scores one interaction at a time. (One base class, so compiled code calls `score`
+    directly rather than looking it up on each check.)"""
+
+    def score(self, facts: Facts) -> Outcome:
+        raise NotImplementedError
+
+
+class PlannedRule:
+    """A rule as it applies to one interaction: its settings and check, or why it is n/a.
+
+    Defined here, in a compiled module, because the engine reads it for every rule of every
+    interaction.
+    """
+
+    def __init__(self, rule: RuleBase, check: Check | None, skip_reason: str | None) -> None:
+        self.rule = rule
+        self.check = check
+        self.skip_reason = skip_reason
+        # The rule's keys the engine reads for every interaction, copied once.
+        self.id: str = rule.id
+        self.kind: str = rule.kind
+        self.weight: float = rule.weight
+        self.critical: bool = rule.critical
+
+    def __reduce__(self) -> tuple[type[PlannedRule], tuple[RuleBase, Check | None, str | None]]:
+        return PlannedRule, (self.rule, self.check, self.skip_reason)
 
 
 @mypyc_attr(serializable=True, allow_interpreted_subclasses=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cs_score.checks.base import Check as BaseCheck
 from cs_score.checks.base import Compiled, Facts, Outcome
 from cs_score.checks.base import Stats as BaseStats
 from cs_score.checks.params.base import RuleBase
@@ -15,7 +16,7 @@ MAX_QUOTES = 5
 
 
 @mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
-class Check:
+class Check(BaseCheck):
     def __init__(self, rule: Rule, compiled: Compiled) -> None:
         self.packs = tuple(rule.packs_used())
         self.mask = compiled.index.mask(self.packs)

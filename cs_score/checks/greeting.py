@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cs_score.checks.base import Check as BaseCheck
 from cs_score.checks.base import Compiled, Facts, Outcome
 from cs_score.checks.base import Stats as BaseStats
 from cs_score.checks.params.greeting import Rule
@@ -13,7 +14,7 @@ from cs_score.pickling import mypyc_attr
 
 
 @mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
-class Check:
+class Check(BaseCheck):
     def __init__(self, rule: Rule, compiled: Compiled) -> None:
         self.rule = rule
         self.packs = tuple(rule.packs_used())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import heapq
 from typing import Any
 
+from cs_score.checks.base import Check as BaseCheck
 from cs_score.checks.base import Compiled, Facts, Outcome
 from cs_score.checks.base import Stats as BaseStats
 from cs_score.checks.params.base import RuleBase
@@ -17,7 +18,7 @@ TOP_PHRASES = 10
 
 
 @mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
-class Check:
+class Check(BaseCheck):
     def __init__(self, rule: Rule, compiled: Compiled) -> None:
         self.rule = rule
         self.named = isinstance(rule.phrases, str)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from cs_score.checks.base import Check as BaseCheck
 from cs_score.checks.base import Compiled, Facts, Outcome
 from cs_score.checks.base import Stats as BaseStats
 from cs_score.checks.params.base import RuleBase
@@ -17,7 +18,6 @@ OPEN = "open"
 """Status of an outcome that can only be settled once the whole input has been read."""
 
 
-@by_position
 @dataclass(slots=True)
 class PromiseState:
     """What is known of one promise: when it is due, and when it was kept or notified."""
@@ -32,8 +32,11 @@ class PromiseState:
             self.kept_at = at
 
 
+by_position(PromiseState)
+
+
 @mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
-class Check:
+class Check(BaseCheck):
     def __init__(self, rule: Rule, compiled: Compiled) -> None:
         self.rule = rule
         self.grace = timedelta(seconds=rule.grace)

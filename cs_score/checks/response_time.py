@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from cs_score.checks.base import Check as BaseCheck
 from cs_score.checks.base import Compiled, Facts, Outcome
 from cs_score.checks.base import Stats as BaseStats
 from cs_score.checks.params.response_time import Rule
@@ -17,7 +18,7 @@ MAX_LATE_SHOWN = 5
 
 
 @mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
-class Check:
+class Check(BaseCheck):
     def __init__(self, rule: Rule, compiled: Compiled) -> None:
         self.rule = rule
         self.responders = frozenset(rule.answered_by)

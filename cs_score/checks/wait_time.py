@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cs_score.checks.base import Check as BaseCheck
 from cs_score.checks.base import Compiled, Facts, Outcome
 from cs_score.checks.base import Stats as BaseStats
 from cs_score.checks.params.wait_time import Rule
@@ -14,7 +15,7 @@ from cs_score.quantiles import Quantiles
 
 
 @mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
-class Check:
+class Check(BaseCheck):
     def __init__(self, rule: Rule, compiled: Compiled) -> None:
         self.rule = rule
         self.zero_at = rule.zero_at if rule.zero_at is not None else 3 * rule.target

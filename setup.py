@@ -18,6 +18,7 @@ from setuptools.command.build_ext import build_ext
 
 COMPILED = [
     "cs_score/engine.py",
+    "cs_score/grading.py",
     "cs_score/records.py",
     "cs_score/phrases.py",
     "cs_score/report.py",

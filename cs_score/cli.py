@@ -29,10 +29,11 @@ from cs_score.errors import Problem, RuleSetError, UsageError, UserError
 from cs_score.explain import explain
 from cs_score.formats import FormatName, FormatOptions
 from cs_score.formats.explanation import ExplainFormatName, render_json, render_text
+from cs_score.grading import LOWEST_GRADE
 from cs_score.pipeline import DASK_EXTRA, RunResult, cores, find_interaction
 from cs_score.records import MAX_LINE_BYTES
 from cs_score.report import GateSettings, group_specs
-from cs_score.ruleset import LOWEST_GRADE, RuleSet
+from cs_score.ruleset import RuleSet
 
 EXIT_PASSED, EXIT_GATE_FAILED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_BROKEN_PIPE = 141

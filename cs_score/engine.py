@@ -122,8 +122,13 @@ def score(
     facts = Facts(record, ruleset.phrase_index, as_of, explain)
     results: dict[str, RuleResult] = {}
     open_rules: dict[str, tuple[tuple[int, ...], list[promises_kind.PromiseState]]] = {}
-    active = ruleset.active_overrides(record)
-    for planned in ruleset.plan(record, active):
+    plan = ruleset.fixed_plan
+    if plan is None:
+        active = ruleset.active_overrides(record)
+        plan = ruleset.plan(record, active)
+    else:
+        active = ()
+    for planned in plan:
         check = planned.check
         if check is None:
             outcome = Outcome.na(planned.skip_reason or "not applied")
@@ -179,7 +184,8 @@ def waits_on(decoded: Decoded, ruleset: RuleSet, as_of: datetime | None = None) 
         return ()
     facts = Facts(record, ruleset.phrase_index, as_of, False)
     waiting: list[str] = []
-    for planned in ruleset.plan(record):
+    plan = ruleset.fixed_plan
+    for planned in ruleset.plan(record) if plan is None else plan:
         if planned.check is not None and planned.kind in WAITING_KINDS:
             outcome = planned.check.score(facts)
             if outcome.status == OPEN:
@@ -243,5 +249,6 @@ def finalize(result: InteractionResult, ruleset: RuleSet) -> None:
         result.grade = None
         result.passed = None
     else:
-        result.grade = ruleset.grade(result.score)
-        result.passed = critical is None and result.score >= ruleset.model.pass_score
+        grading = ruleset.grading
+        result.grade = grading.grade(result.score)
+        result.passed = critical is None and result.score >= grading.pass_score

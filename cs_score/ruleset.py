@@ -14,7 +14,6 @@ import typing
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import tzinfo
-from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
@@ -27,12 +26,12 @@ from cs_score.calendars import Calendar, CalendarSpec, build_calendars
 from cs_score.checks.base import Compiled, PlannedRule, inline_key
 from cs_score.checks.params.base import Condition, RuleBase
 from cs_score.errors import Location, Problem, RuleSetError
+from cs_score.grading import LOWEST_GRADE, Grading
 from cs_score.phrases import PhraseBook, PhraseIndex, bundled_packs
 from cs_score.yamlsource import LocDict, LocList, load_yaml
 
 FORMAT_VERSION = 1
 DEFAULT_GRADES = {"A": 90.0, "B": 80.0, "C": 70.0, "D": 60.0}
-LOWEST_GRADE = "F"
 
 if TYPE_CHECKING:
     AnyRule = RuleBase
@@ -481,6 +480,10 @@ class RuleSet:
     _plans: dict[tuple[int, ...], tuple[list[PlannedRule], list[PlannedRule | None] | None]] = (
         field(default_factory=dict, repr=False)
     )
+    grading: Grading = field(init=False, repr=False)
+    fixed_plan: list[PlannedRule] | None = field(init=False, repr=False)
+    """The plan of every interaction when no override and no `when` can change it (None:
+    ask `plan`), so scoring need not ask for each interaction."""
 
     @property
     def name(self) -> str:
@@ -490,20 +493,13 @@ class RuleSet:
     def rules(self) -> list[RuleBase]:
         return list(self.model.rules)
 
-    @cached_property
-    def _grade_bands(self) -> list[tuple[str, float]]:
-        return sorted(self.model.grades.items(), key=lambda kv: -kv[1])
-
     def grade(self, score: float) -> str:
         """The grade whose band holds `score` (a score equal to a bound gets that grade)."""
-        for grade, bound in self._grade_bands:
-            if score >= bound:
-                return grade
-        return LOWEST_GRADE
+        return self.grading.grade(score)
 
     def grade_order(self) -> list[str]:
         """Grades from best to worst, ending with F."""
-        return [grade for grade, _ in self._grade_bands] + [LOWEST_GRADE]
+        return self.grading.order()
 
     def _planned(
         self, active: tuple[int, ...]
@@ -565,6 +561,9 @@ class RuleSet:
 
     def __post_init__(self) -> None:
         self.phrase_index = PhraseIndex(self.phrases)
+        self.grading = Grading(self.model.grades, self.model.pass_score)
+        fixed = not self.model.overrides and all(r.when is None for r in self.model.rules)
+        self.fixed_plan = self._planned(())[0] if fixed else None
 
     def warm(self) -> None:
         """Compile the base plan now, so every worker starts with it."""

@@ -17,6 +17,8 @@ from cs_score.pickling import mypyc_attr
 class Check(BaseCheck):
     def __init__(self, rule: Rule, compiled: Compiled) -> None:
         self.rule = rule
+        self.within = rule.within  # the rule's settings a score reads, copied once
+        self.late_credit = rule.late_credit
         self.packs = tuple(rule.packs_used())
         self.mask = compiled.index.mask(self.packs)
 
@@ -39,24 +41,24 @@ class Check(BaseCheck):
                 {"agent_messages": len(messages)},
             )
         index, hit = found
-        if not facts.explain and index == messages[0] and self.rule.within is None:
+        if not facts.explain and index == messages[0] and self.within is None:
             return Outcome.graded(1.0, "", {})
         evidence: dict[str, Any] = {"phrase": hit.phrase, **facts.quote(index)}
         if index != messages[0]:
             position = messages.index(index) + 1
             return Outcome.graded(
-                self.rule.late_credit, f"greeted only in agent message {position}", evidence
+                self.late_credit, f"greeted only in agent message {position}", evidence
             )
-        if self.rule.within is not None and record.started_at is not None:
+        if self.within is not None and record.started_at is not None:
             at = record.events[index].at
             if at is not None:
                 delay = (at - record.started_at).total_seconds()
                 evidence["after_seconds"] = delay
-                if delay > self.rule.within:
+                if delay > self.within:
                     return Outcome.graded(
-                        self.rule.late_credit,
+                        self.late_credit,
                         f"greeted after {format_duration(delay)}, "
-                        f"over {format_duration(self.rule.within)}",
+                        f"over {format_duration(self.within)}",
                         evidence,
                     )
         return Outcome.graded(1.0, f"greeted: “{hit.phrase}”", evidence)

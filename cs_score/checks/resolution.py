@@ -19,6 +19,10 @@ from cs_score.pickling import mypyc_attr
 class Check(BaseCheck):
     def __init__(self, rule: Rule, compiled: Compiled) -> None:
         self.rule = rule
+        # the rule's settings a score reads, copied once
+        self.in_order = rule.in_order
+        self.required_steps: list[str] = list(rule.required_steps)
+        self.unresolved_factor = rule.unresolved_factor
         self.step_of_pack = {
             rule.step_phrases.get(step, step): step for step in rule.required_steps
         }
@@ -35,7 +39,7 @@ class Check(BaseCheck):
         required = self.required
         declared = record.resolution.steps if record.resolution and record.resolution.steps else []
         events = record.events
-        if not explain and not self.rule.in_order:  # only which steps counts, not where
+        if not explain and not self.in_order:  # only which steps counts, not where
             mentioned = facts.mentions("agent")
             steps = {step for mask, step in self.step_masks if mentioned & mask}
             steps.update(step for step in declared if step in required)
@@ -44,7 +48,7 @@ class Check(BaseCheck):
                 for event in events
                 if event.type == "action" and event.speaker == "agent" and event.action in required
             )
-            return dict.fromkeys(step for step in self.rule.required_steps if step in steps)
+            return dict.fromkeys(step for step in self.required_steps if step in steps)
         found: dict[str, tuple[float, dict[str, Any] | None]] = {}
         for position, step in enumerate(declared):
             if step in required and step not in found:
@@ -81,13 +85,13 @@ class Check(BaseCheck):
         found = self.found_steps(facts)
         if resolution is None and not found:
             return Outcome.na("no resolution data")
-        required = self.rule.required_steps
-        in_order = self.rule.in_order
+        required = self.required_steps
+        in_order = self.in_order
         present = _longest_in_order(required, list(found)) if in_order else len(found)
         credit = present / len(required)
         not_resolved = status in ("unresolved", "escalated")
         if not_resolved:
-            credit *= self.rule.unresolved_factor
+            credit *= self.unresolved_factor
         if not facts.explain:
             return Outcome.graded(credit, "", {}, (status, found))
         missing = [step for step in required if step not in found]

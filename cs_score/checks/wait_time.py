@@ -18,6 +18,8 @@ from cs_score.quantiles import Quantiles
 class Check(BaseCheck):
     def __init__(self, rule: Rule, compiled: Compiled) -> None:
         self.rule = rule
+        self.target = rule.target  # the rule's settings a score reads, copied once
+        self.per_channel = rule.per_channel
         self.zero_at = rule.zero_at if rule.zero_at is not None else 3 * rule.target
         if self.zero_at < rule.target:
             self.zero_at = rule.target
@@ -25,10 +27,10 @@ class Check(BaseCheck):
 
     def targets(self, channel: str | None) -> tuple[float, float]:
         """(target, zero_at) for a channel."""
-        target = self.rule.per_channel.get(channel or "", None)
+        target = self.per_channel.get(channel or "", None)
         if target is None:
-            return self.rule.target, self.zero_at
-        scale = target / self.rule.target if self.rule.target else 1.0
+            return self.target, self.zero_at
+        scale = target / self.target if self.target else 1.0
         return target, max(target, self.zero_at * scale)
 
     def score(self, facts: Facts) -> Outcome:

@@ -1,0 +1,30 @@
+"""Grades from scores: the bands of a rule set, read for every interaction (so compiled)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+LOWEST_GRADE = "F"
+"""The grade below the lowest band."""
+
+
+class Grading:
+    """A rule set's grade bands (grade → lowest score that earns it) and its pass score."""
+
+    def __init__(self, grades: Mapping[str, float], pass_score: float) -> None:
+        self.bands: list[tuple[str, float]] = sorted(grades.items(), key=lambda kv: -kv[1])
+        self.pass_score = pass_score
+
+    def grade(self, score: float) -> str:
+        """The grade whose band holds `score` (a score equal to a bound gets that grade)."""
+        for grade, bound in self.bands:
+            if score >= bound:
+                return grade
+        return LOWEST_GRADE
+
+    def order(self) -> list[str]:
+        """Grades from best to worst, ending with the lowest."""
+        return [grade for grade, _ in self.bands] + [LOWEST_GRADE]
+
+    def __reduce__(self) -> tuple[type[Grading], tuple[dict[str, float], float]]:
+        return Grading, (dict(self.bands), self.pass_score)

@@ -29,7 +29,7 @@ RuleResult = Outcome
 and whether it is critical."""
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class InteractionResult:
     """Everything the report and the outputs need to know about one scored interaction."""
 
@@ -53,6 +53,44 @@ class InteractionResult:
     events_reordered: bool = False
     explained: bool = True
     """False when rules may have left out reasons and evidence (see `score`)."""
+
+    # An __init__ of its own: compiled, where the one `dataclass` writes stays Python code.
+    def __init__(
+        self,
+        seq: int,
+        id: str,
+        source: Source,
+        fields: dict[str, str | None],
+        attributes: dict[str, Any],
+        started_at: datetime | None,
+        rules: dict[str, RuleResult],
+        score: float | None = None,
+        grade: str | None = None,
+        passed: bool | None = None,
+        critical_failure: str | None = None,
+        open_rules: dict[str, tuple[tuple[int, ...], list[promises_kind.PromiseState]]]
+        | None = None,
+        fulfills: list[tuple[str, datetime]] | None = None,
+        latest: datetime | None = None,
+        events_reordered: bool = False,
+        explained: bool = True,
+    ) -> None:
+        self.seq = seq
+        self.id = id
+        self.source = source
+        self.fields = fields
+        self.attributes = attributes
+        self.started_at = started_at
+        self.rules = rules
+        self.score = score
+        self.grade = grade
+        self.passed = passed
+        self.critical_failure = critical_failure
+        self.open_rules = {} if open_rules is None else open_rules
+        self.fulfills = [] if fulfills is None else fulfills
+        self.latest = latest
+        self.events_reordered = events_reordered
+        self.explained = explained
 
     @property
     def is_open(self) -> bool:

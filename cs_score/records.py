@@ -37,12 +37,17 @@ _NESTING = re.compile(rb'[\[\]{}"\\]')
 
 
 # Not frozen: one is made for every line, and a frozen dataclass is 3× slower to make.
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Source:
     """Where a record came from."""
 
     file: str
     line: int
+
+    # An __init__ of its own: compiled, where the one `dataclass` writes stays Python code.
+    def __init__(self, file: str, line: int) -> None:
+        self.file = file
+        self.line = line
 
 
 by_position(Source)
@@ -65,13 +70,19 @@ by_position(Rejection)
 
 # Not frozen: one is made for every line, and a frozen dataclass is 3× slower to make.
 @mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class RawLine:
     """One line of input, undecoded, or a line too long to keep (`data` is None)."""
 
     file: str
     line: int
     data: bytes | None
+
+    # An __init__ of its own: compiled, where the one `dataclass` writes stays Python code.
+    def __init__(self, file: str, line: int, data: bytes | None) -> None:
+        self.file = file
+        self.line = line
+        self.data = data
 
 
 _decoder = msgspec.json.Decoder(Interaction)
@@ -108,7 +119,7 @@ def _problem(exc: msgspec.ValidationError) -> str:
 
 # Not frozen: one is made for every line, and a frozen dataclass is 3× slower to make.
 @mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Decoded:
     """A decoded interaction, with how many of its events were out of time order."""
 
@@ -117,6 +128,19 @@ class Decoded:
     events_reordered: bool
     latest: datetime | None = None
     """The latest of the record's timestamps (what the default as-of time is made of)."""
+
+    # An __init__ of its own: compiled, where the one `dataclass` writes stays Python code.
+    def __init__(
+        self,
+        interaction: Interaction,
+        source: Source,
+        events_reordered: bool,
+        latest: datetime | None = None,
+    ) -> None:
+        self.interaction = interaction
+        self.source = source
+        self.events_reordered = events_reordered
+        self.latest = latest
 
 
 def decode(raw: RawLine, zone: tzinfo, max_line_bytes: int = MAX_LINE_BYTES) -> Decoded | Rejection:

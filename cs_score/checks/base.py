@@ -20,7 +20,7 @@ from cs_score.pickling import by_position, mypyc_attr
 PASS, PARTIAL, FAIL, NA = "pass", "partial", "fail", "na"
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Outcome:
     """What one rule says of one interaction; the engine adds the rule's kind and weight.
 
@@ -39,19 +39,41 @@ class Outcome:
     weight: float = 0.0
     critical: bool = False
 
-    @classmethod
+    # An __init__ of its own: compiled, where the one `dataclass` writes stays Python code.
+    def __init__(
+        self,
+        status: str,
+        credit: float | None,
+        reason: str,
+        evidence: dict[str, Any] | None = None,
+        measure: Any = None,
+        kind: str = "",
+        weight: float = 0.0,
+        critical: bool = False,
+    ) -> None:
+        self.status = status
+        self.credit = credit
+        self.reason = reason
+        self.evidence = {} if evidence is None else evidence
+        self.measure = measure
+        self.kind = kind
+        self.weight = weight
+        self.critical = critical
+
+    # Static, naming the class: compiled code then builds one directly.
+    @staticmethod
     def graded(
-        cls, credit: float, reason: str, evidence: dict[str, Any], measure: Any = None
+        credit: float, reason: str, evidence: dict[str, Any], measure: Any = None
     ) -> Outcome:
         if credit >= 1.0:
-            return cls(PASS, 1.0, reason, evidence, measure)
+            return Outcome(PASS, 1.0, reason, evidence, measure)
         if credit <= 0.0:
-            return cls(FAIL, 0.0, reason, evidence, measure)
-        return cls(PARTIAL, credit, reason, evidence, measure)
+            return Outcome(FAIL, 0.0, reason, evidence, measure)
+        return Outcome(PARTIAL, credit, reason, evidence, measure)
 
-    @classmethod
-    def na(cls, reason: str, measure: Any = None) -> Outcome:
-        return cls(NA, None, reason, {}, measure)
+    @staticmethod
+    def na(reason: str, measure: Any = None) -> Outcome:
+        return Outcome(NA, None, reason, {}, measure)
 
     def to_dict(self) -> dict[str, Any]:
         return {

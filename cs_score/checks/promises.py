@@ -18,7 +18,7 @@ OPEN = "open"
 """Status of an outcome that can only be settled once the whole input has been read."""
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class PromiseState:
     """What is known of one promise: when it is due, and when it was kept or notified."""
 
@@ -26,6 +26,15 @@ class PromiseState:
     due: datetime
     kept_at: datetime | None
     notified_at: datetime | None
+
+    # An __init__ of its own: compiled, where the one `dataclass` writes stays Python code.
+    def __init__(
+        self, id: str, due: datetime, kept_at: datetime | None, notified_at: datetime | None
+    ) -> None:
+        self.id = id
+        self.due = due
+        self.kept_at = kept_at
+        self.notified_at = notified_at
 
     def keep(self, at: datetime) -> None:
         if self.kept_at is None or at < self.kept_at:

@@ -747,19 +747,14 @@ def _positioned(blocks: Iterable[Block]) -> Iterator[tuple[int, Block]]:
 
 
 def _serve(connection: Any, work: Callable[[Any], Any]) -> None:
-    """A worker process: answer each job it is sent with `work(job)`, in order, until None.
-
-    A thread receives the jobs while the process works on the one before, so the next one is
-    at hand as soon as an answer is sent (the main process keeps `IN_FLIGHT` jobs at each
-    worker), and a job sent to a busy worker is taken at once, never leaving the main
-    process waiting on a worker that waits on it.
-    """
+    """A worker process: answer each job it is sent with `work(job)`, in order, until None."""
     # Ctrl-C is the main process's to handle: it stops the workers and exits cleanly.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
-    threading.Thread(target=_take_jobs, args=(connection, jobs), daemon=True).start()
     while True:
-        job = jobs.get()
+        try:
+            job = connection.recv()
+        except EOFError:  # the main process stopped
+            return
         if job is None:
             return
         try:
@@ -769,18 +764,6 @@ def _serve(connection: Any, work: Callable[[Any], Any]) -> None:
         try:
             connection.send(answer)
         except OSError:  # the main process stopped (Ctrl-C) and closed its end
-            return
-
-
-def _take_jobs(connection: Any, jobs: queue.SimpleQueue[Any]) -> None:
-    """A worker's receiving thread: every job sent, then None when there are no more."""
-    while True:
-        try:
-            job = connection.recv()
-        except (EOFError, OSError):  # the main process stopped
-            job = None
-        jobs.put(job)
-        if job is None:
             return
 
 
@@ -831,25 +814,58 @@ _WORKER_DIED = "a worker process ended before it finished its lines (killed, or 
 
 
 IN_FLIGHT = 2
-"""Jobs sent to a worker before its first answer: it starts the next one as soon as it has
+"""Jobs sent to a worker before its first answer: it reads the next one as soon as it has
 answered, rather than when the main process has read the answer and sent another. Measured
 on a million interactions with `--jobs 2`: one at a time left each worker idle about 30 % of
 the run."""
 
+_STOP = object()
+"""What tells a `_Sender` thread to end."""
+
+
+class _Sender:
+    """Writes the jobs of one worker, in order, from a thread of its own: a write to a busy
+    worker waits there, never in the thread that reads the answers."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+        self._jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._writer = threading.Thread(target=self._run, daemon=True)
+        self._writer.start()
+
+    def put(self, job: Any) -> None:
+        self._jobs.put(job)
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is _STOP:
+                return
+            try:
+                self.connection.send(job)
+            except (OSError, ValueError):  # the worker is gone, or the pipe closed: the
+                return  # reading side reports it
+
+    def stop(self) -> None:
+        self._jobs.put(_STOP)
+        self._writer.join(1.0)
+
 
 class _Workers:
-    """Worker processes, each with its own pipe, fed from this thread only.
+    """Worker processes, each with its own pipe: the answers are read from this thread, the
+    jobs written by one `_Sender` thread each.
 
-    Each worker has at most `IN_FLIGHT` blocks at a time. A worker receives its jobs on a
-    thread of its own that is always ready to read (see `_serve`), so no write of ours can
-    wait on a worker that waits on us; so stopping at any moment (Ctrl-C, an error) cannot
-    hang, unlike a pool whose feeder thread may be stuck in a write when it is terminated.
+    Each worker has at most `IN_FLIGHT` blocks at a time. A worker reads a job only when it
+    has sent the answer to the one before, and this thread only reads; so no thread waits on
+    a worker that waits on it, and stopping at any moment (Ctrl-C, an error) cannot hang:
+    a worker still busy is killed, which ends a write to it.
     """
 
     def __init__(self, count: int, work: Callable[[Any], Any]) -> None:
         context: Any = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
         self._connections: list[Any] = []
         self._processes: list[Any] = []
+        self._senders: list[_Sender] = []
         # Workers start with Ctrl-C ignored, so one arriving while they start cannot kill a
         # worker; the main process restores its own handler at once.
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -861,34 +877,28 @@ class _Workers:
                 theirs.close()
                 self._connections.append(mine)
                 self._processes.append(process)
+                self._senders.append(_Sender(mine))
         finally:
             signal.signal(signal.SIGINT, previous)
 
     def outcomes(self, jobs: Iterator[Any]) -> Iterator[tuple[Any, BatchOutcome]]:
         """(job, outcome) in the order of the jobs; workers take them in turn, `IN_FLIGHT`
         at a time each."""
-        busy: collections.deque[tuple[Any, Any]] = collections.deque()
-        for connection in self._connections * IN_FLIGHT:
+        busy: collections.deque[tuple[int, Any]] = collections.deque()
+        for worker in list(range(len(self._senders))) * IN_FLIGHT:
             job = next(jobs, None)
             if job is None:
                 break
-            self._send(connection, job)
-            busy.append((connection, job))
+            self._senders[worker].put(job)
+            busy.append((worker, job))
         while busy:
-            connection, job = busy.popleft()
-            outcome = self._receive(connection)
+            worker, job = busy.popleft()
+            outcome = self._receive(self._connections[worker])
             following = next(jobs, None)
-            if following is not None:  # the worker is idle: give it the next block first
-                self._send(connection, following)
-                busy.append((connection, following))
+            if following is not None:  # keep the worker's next block waiting for it
+                self._senders[worker].put(following)
+                busy.append((worker, following))
             yield job, outcome
-
-    @staticmethod
-    def _send(connection: Any, job: Any) -> None:
-        try:
-            connection.send(job)
-        except OSError:  # BrokenPipeError: the worker is gone
-            raise WorkerError(_WORKER_DIED) from None
 
     def _receive(self, connection: Any) -> BatchOutcome:
         try:
@@ -902,15 +912,18 @@ class _Workers:
 
     def close(self) -> None:
         """Stop every worker and wait for it; a busy one (after Ctrl-C) stops at once."""
-        for connection in self._connections:
-            with contextlib.suppress(OSError):
-                connection.send(None)  # small: never waits, even on a busy worker
-            connection.close()
+        for sender in self._senders:
+            sender.put(None)  # the worker's last job: it stops once it has read it
+            sender.put(_STOP)
         for process in self._processes:
             process.join(1.0)
             if process.is_alive():
                 process.kill()
                 process.join()
+        for sender in self._senders:
+            sender.stop()  # its writes end with the worker
+        for connection in self._connections:
+            connection.close()
 
 
 def _outcomes(

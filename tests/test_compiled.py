@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import sysconfig
+from pathlib import Path
 
 import pytest
 from conftest import COMPILED, EXAMPLE, ROOT, run_cli
@@ -69,3 +72,17 @@ def test_the_example_scores_the_same_whichever_build_runs() -> None:
     installed = run_cli(*command)
     assert installed.code == plain.returncode == 1
     assert installed.json() == json.loads(plain.stdout)
+
+
+def test_an_install_with_a_compiler_is_compiled() -> None:
+    """setup.py falls back to plain Python when compiling fails, with only a warning in pip's
+    output: where a C compiler is at hand, a failure is a defect to see here."""
+    installed = Path(cs_score.pipeline.__file__).resolve()
+    if installed.is_relative_to(ROOT):
+        pytest.skip("the sources run (an editable install), which stay plain Python by design")
+    if os.environ.get("CS_SCORE_PURE"):
+        pytest.skip("CS_SCORE_PURE asks for plain Python")
+    compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    if shutil.which(compiler) is None:
+        pytest.skip(f"no C compiler ({compiler}): plain Python is expected")
+    assert COMPILED, f"installed as plain Python although {compiler} is at hand: see pip's output"

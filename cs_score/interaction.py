@@ -75,3 +75,38 @@ class Interaction(msgspec.Struct, gc=False):
     resolution: Resolution | None = None
     promises: list[Promise] = []
     survey: Survey | None = None
+
+
+# The same record with no field it does not know, at any level: what nearly every line is.
+# Such a line needs no check of its nesting (no deeper than these fields) nor of its UTF-8
+# (the decoder reads every string of it), so `cs_score.records.decode` tries it first.
+
+
+class _KnownEvent(Event, forbid_unknown_fields=True, frozen=True, gc=False):
+    pass
+
+
+class _KnownProduct(Product, forbid_unknown_fields=True, frozen=True, gc=False):
+    pass
+
+
+class _KnownResolution(Resolution, forbid_unknown_fields=True, frozen=True, gc=False):
+    pass
+
+
+class _KnownPromise(Promise, forbid_unknown_fields=True, frozen=True, gc=False):
+    pass
+
+
+class _KnownSurvey(Survey, forbid_unknown_fields=True, frozen=True, gc=False):
+    pass
+
+
+class KnownInteraction(Interaction, forbid_unknown_fields=True, gc=False):
+    """An `Interaction` of a line whose fields are all known (see above)."""
+
+    events: list[_KnownEvent] = []  # type: ignore[assignment]
+    product: _KnownProduct | None = None
+    resolution: _KnownResolution | None = None
+    promises: list[_KnownPromise] = []  # type: ignore[assignment]
+    survey: _KnownSurvey | None = None

@@ -23,7 +23,7 @@ from typing import Any, BinaryIO
 import msgspec
 
 from cs_score.errors import InputError
-from cs_score.interaction import Interaction, Promise
+from cs_score.interaction import Interaction, KnownInteraction, Promise
 from cs_score.pickling import by_position, mypyc_attr
 
 MAX_LINE_BYTES = 16 * 1024 * 1024
@@ -86,6 +86,7 @@ class RawLine:
 
 
 _decoder = msgspec.json.Decoder(Interaction)
+_known_decoder = msgspec.json.Decoder(KnownInteraction)
 
 
 def _with_zone(value: datetime | None, zone: tzinfo) -> datetime | None:
@@ -148,6 +149,14 @@ def decode(raw: RawLine, zone: tzinfo, max_line_bytes: int = MAX_LINE_BYTES) -> 
     if raw.data is None:
         return Rejection(raw.file, raw.line, f"line longer than {max_line_bytes:,} bytes")
     data = raw.data
+    try:  # nearly every line: only known fields (see `KnownInteraction`)
+        known: Interaction = _known_decoder.decode(data)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        pass  # unknown fields, or no record at all: the checks below say which
+    else:
+        if not known.id:
+            return Rejection(raw.file, raw.line, "empty 'id'")
+        return _complete(known, Source(raw.file, raw.line), zone)
     opened = len(data) - len(data.translate(None, b"[{"))  # faster than counting each
     if opened > MAX_DEPTH and _depth(data) > MAX_DEPTH:
         return Rejection(raw.file, raw.line, f"JSON nested deeper than {MAX_DEPTH} levels")

@@ -44,6 +44,17 @@ REJECTED_LINES: list[tuple[str, bytes, str]] = [
     ("invalid UTF-8, unknown field", b'{"id": "c", "note": "caf\xe9"}', "not valid UTF-8"),
     ("invalid UTF-8, timestamp", b'{"id": "c", "started_at": "\xff"}', "not valid UTF-8"),
     ("UTF-8 of a surrogate", b'{"id": "c", "x": {"y": ["\xed\xa0\x80"]}}', "not valid UTF-8"),
+    ("UTF-8 of a surrogate, known field", b'{"id": "\xed\xa0\x80"}', "not valid UTF-8"),
+    (
+        "invalid UTF-8 in a message",
+        b'{"id": "c", "events": [{"from": "agent", "text": "caf\xc3"}]}',
+        "not valid UTF-8",
+    ),
+    (
+        "nested too deep, known field",
+        b'{"id": "c", "tags": ' + b"[" * 70 + b"]" * 70 + b"}",
+        "JSON nested deeper than 64 levels",
+    ),
     ("bad timestamp", b'{"id": "b", "started_at": "yesterday"}', "bad timestamp in started_at"),
     (
         "impossible timestamp",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from cs_score.checks import promises as promises_kind
 from cs_score.checks.base import FAIL, NA, Facts, Outcome
@@ -20,7 +20,7 @@ from cs_score.pickling import by_position
 from cs_score.records import Decoded, Source
 from cs_score.ruleset import RuleSet
 
-COPIED_FIELDS = ("agent", "team", "channel", "case")
+COPIED_FIELDS: Final = ("agent", "team", "channel", "case")
 """Record fields copied into every interaction result (for grouping and reading)."""
 
 
@@ -206,7 +206,7 @@ def score(
     return result
 
 
-WAITING_KINDS = frozenset({"promises"})
+WAITING_KINDS: Final = frozenset({"promises"})
 """Rule kinds whose outcome may wait for the end of the input (status `OPEN`)."""
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Final
 
-LOWEST_GRADE = "F"
+LOWEST_GRADE: Final = "F"
 """The grade below the lowest band."""
 
 

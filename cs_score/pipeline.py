@@ -31,7 +31,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import IO, Any
+from typing import IO, Any, Final
 
 import msgspec
 
@@ -311,7 +311,7 @@ def score_block(
     return _score_lines(positioned, first_seq, ruleset, options, skip, lowest, defer=True)
 
 
-_PICKLE = pickle.HIGHEST_PROTOCOL
+_PICKLE: Final = pickle.HIGHEST_PROTOCOL
 
 
 def _score_lines(

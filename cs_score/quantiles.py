@@ -10,13 +10,14 @@ any order.
 from __future__ import annotations
 
 import math
+from typing import Final
 
 from cs_score.pickling import mypyc_attr
 
-EXACT_LIMIT = 10_000
+EXACT_LIMIT: Final = 10_000
 RELATIVE_ACCURACY = 0.005
-_GAMMA = (1 + RELATIVE_ACCURACY) / (1 - RELATIVE_ACCURACY)
-_LOG_GAMMA = math.log(_GAMMA)
+_GAMMA: Final = (1 + RELATIVE_ACCURACY) / (1 - RELATIVE_ACCURACY)
+_LOG_GAMMA: Final = math.log(_GAMMA)
 
 
 @mypyc_attr(serializable=True, allow_interpreted_subclasses=True)

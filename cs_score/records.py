@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from itertools import pairwise
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Final
 
 import msgspec
 
@@ -26,10 +26,10 @@ from cs_score.errors import InputError
 from cs_score.interaction import Interaction, KnownInteraction, Promise
 from cs_score.pickling import by_position, mypyc_attr
 
-MAX_LINE_BYTES = 16 * 1024 * 1024
+MAX_LINE_BYTES: Final = 16 * 1024 * 1024
 """Default longest line accepted; a longer one is rejected without being held in memory."""
 
-MAX_DEPTH = 64
+MAX_DEPTH: Final = 64
 """Deepest nesting of JSON arrays and objects accepted in a line."""
 
 _NOT_A_NUMBER = re.compile(rb"[:\[,]\s*-?(?:NaN|Infinity)\b")
@@ -274,7 +274,7 @@ def _naive(promise: Promise) -> bool:
     )
 
 
-_EPOCH = datetime(1970, 1, 1).astimezone()
+_EPOCH: Final = datetime(1970, 1, 1).astimezone()
 
 GZIP_MAGIC = b"\x1f\x8b"
 BINARY_SNIFF = 4096
@@ -351,7 +351,7 @@ def to_builtins(record: Interaction) -> dict[str, Any]:
     return data
 
 
-BLOCK_BYTES = 1 << 20
+BLOCK_BYTES: Final = 1 << 20
 """Bytes read at a time into a `Block` (a block holds whole lines, so it may be longer)."""
 
 

@@ -13,7 +13,7 @@ import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, Final
 
 from cs_score import __version__, checks
 from cs_score.checks.base import NA, Stats
@@ -23,9 +23,9 @@ from cs_score.records import Rejection
 from cs_score.ruleset import RuleSet
 
 SCHEMA_VERSION = 1
-MICRO = 1_000_000
-WORST_COUNT = 10
-STATUSES = ("pass", "partial", "fail", "na")
+MICRO: Final = 1_000_000
+WORST_COUNT: Final = 10
+STATUSES: Final = ("pass", "partial", "fail", "na")
 GROUP_FIELDS = ("agent", "team", "channel", "case", "day")
 
 

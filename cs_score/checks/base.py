@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from cs_score.calendars import Calendar
 from cs_score.checks.params.base import RuleBase
@@ -17,7 +17,10 @@ from cs_score.phrases import (
 )
 from cs_score.pickling import by_position, mypyc_attr
 
-PASS, PARTIAL, FAIL, NA = "pass", "partial", "fail", "na"
+PASS: Final = "pass"
+PARTIAL: Final = "partial"
+FAIL: Final = "fail"
+NA: Final = "na"
 
 
 @dataclass(slots=True, init=False)

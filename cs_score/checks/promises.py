@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from cs_score.checks.base import Check as BaseCheck
 from cs_score.checks.base import Compiled, Facts, Outcome
@@ -14,7 +14,7 @@ from cs_score.checks.params.base import RuleBase
 from cs_score.checks.params.promises import Rule
 from cs_score.pickling import by_position, mypyc_attr
 
-OPEN = "open"
+OPEN: Final = "open"
 """Status of an outcome that can only be settled once the whole input has been read."""
 
 

@@ -63,10 +63,11 @@ def _compiled_extensions() -> list:  # type: ignore[type-arg]
     except ImportError:
         _warn("mypyc is not available")
         return []
-    config = Path(tempfile.mkdtemp(prefix="cs-score-mypyc-")) / "mypy.ini"
-    config.write_text(MYPYC_CONFIG)
     try:
-        return list(mypycify([f"--config-file={config}", *COMPILED], opt_level="3"))
+        with tempfile.TemporaryDirectory(prefix="cs-score-mypyc-") as folder:
+            config = Path(folder) / "mypy.ini"  # read only while mypycify writes the C
+            config.write_text(MYPYC_CONFIG)
+            return list(mypycify([f"--config-file={config}", *COMPILED], opt_level="3"))
     except BaseException as exc:  # mypyc reports type errors by exiting
         _warn(f"mypyc could not compile the scoring modules ({exc!r})")
         return []

@@ -68,7 +68,7 @@ def _compiled_extensions() -> list:  # type: ignore[type-arg]
             config = Path(folder) / "mypy.ini"  # read only while mypycify writes the C
             config.write_text(MYPYC_CONFIG)
             return list(mypycify([f"--config-file={config}", *COMPILED], opt_level="3"))
-    except BaseException as exc:  # mypyc reports type errors by exiting
+    except (Exception, SystemExit) as exc:  # mypyc reports type errors by exiting
         _warn(f"mypyc could not compile the scoring modules ({exc!r})")
         return []
 

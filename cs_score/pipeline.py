@@ -31,6 +31,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from multiprocessing.reduction import ForkingPickler
 from typing import IO, Any, Final
 
 import msgspec
@@ -306,9 +307,16 @@ def score_block(
     `lowest`, shared by the blocks one process scores, spares keeping (and explaining) the
     lowest scores of a block that are not among the lowest this process has seen.
     """
-    lines = block.raw_lines(options.max_line_bytes)
-    positioned = ((first_seq + offset, raw) for offset, raw in lines)
+    positioned = _positioned_lines(block, first_seq, options.max_line_bytes)
     return _score_lines(positioned, first_seq, ruleset, options, skip, lowest, defer=True)
+
+
+def _positioned_lines(
+    block: Block, first_seq: int, max_line_bytes: int
+) -> Iterator[tuple[int, RawLine]]:
+    # A generator function, not a generator expression: compiled, the latter builds a list.
+    for offset, raw in block.raw_lines(max_line_bytes):
+        yield first_seq + offset, raw
 
 
 _PICKLE: Final = pickle.HIGHEST_PROTOCOL
@@ -804,10 +812,16 @@ class _SettleWork:
     def __call__(self, packed: list[bytes]) -> BatchOutcome:
         part = ReportPart(self.ruleset, self.options.group_by)
         spool: list[bytes] = []
-        held = (pickle.loads(data) for data in packed)
+        held = _unpickled(packed)
         write = spool.append if self.options.keep_results else None
         settle_into(part, held, self.ruleset, self.options, self.fulfilled, self.as_of, write)
         return BatchOutcome(0, part, [], [], b"".join(spool), None)
+
+
+def _unpickled(packed: list[bytes]) -> Iterator[Any]:
+    # A generator function, not a generator expression: compiled, the latter builds a list.
+    for data in packed:
+        yield pickle.loads(data)
 
 
 _WORKER_DIED = "a worker process ended before it finished its lines (killed, or out of memory?)"
@@ -834,17 +848,21 @@ class _Sender:
         self._writer.start()
 
     def put(self, job: Any) -> None:
-        self._jobs.put(job)
+        """Send `job` to the worker once the jobs before it are sent. It is pickled here, in
+        the calling thread, so an error in pickling is raised where the job was given."""
+        self._jobs.put(ForkingPickler.dumps(job))
 
     def _run(self) -> None:
         while True:
-            job = self._jobs.get()
-            if job is _STOP:
+            data = self._jobs.get()
+            if data is _STOP:
                 return
             try:
-                self.connection.send(job)
-            except (OSError, ValueError):  # the worker is gone, or the pipe closed: the
-                return  # reading side reports it
+                self.connection.send_bytes(data)
+            except BaseException:  # the worker is gone, or the pipe closed: stop writing, and
+                with contextlib.suppress(OSError):  # make sure the reading side sees it
+                    self.connection.close()
+                return
 
     def stop(self) -> None:
         self._jobs.put(_STOP)
@@ -865,7 +883,6 @@ class _Workers:
         context: Any = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
         self._connections: list[Any] = []
         self._processes: list[Any] = []
-        self._senders: list[_Sender] = []
         # Workers start with Ctrl-C ignored, so one arriving while they start cannot kill a
         # worker; the main process restores its own handler at once.
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -877,9 +894,10 @@ class _Workers:
                 theirs.close()
                 self._connections.append(mine)
                 self._processes.append(process)
-                self._senders.append(_Sender(mine))
         finally:
             signal.signal(signal.SIGINT, previous)
+        # Started once every worker is: a process is not forked while threads run.
+        self._senders = [_Sender(connection) for connection in self._connections]
 
     def outcomes(self, jobs: Iterator[Any]) -> Iterator[tuple[Any, BatchOutcome]]:
         """(job, outcome) in the order of the jobs; workers take them in turn, `IN_FLIGHT`
@@ -914,7 +932,6 @@ class _Workers:
         """Stop every worker and wait for it; a busy one (after Ctrl-C) stops at once."""
         for sender in self._senders:
             sender.put(None)  # the worker's last job: it stops once it has read it
-            sender.put(_STOP)
         for process in self._processes:
             process.join(1.0)
             if process.is_alive():
@@ -931,7 +948,8 @@ def _outcomes(
 ) -> Iterator[tuple[tuple[int, Block], BatchOutcome]]:
     """Block outcomes in input order, from worker processes when asked for more than one job.
 
-    Each worker holds one block at a time, so memory stays flat on any input size.
+    Each worker holds at most `IN_FLIGHT` blocks at a time, so memory stays flat on any input
+    size.
     """
     first = next(jobs, None)
     if first is None:

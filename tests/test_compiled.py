@@ -85,4 +85,6 @@ def test_an_install_with_a_compiler_is_compiled() -> None:
     compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
     if shutil.which(compiler) is None:
         pytest.skip(f"no C compiler ({compiler}): plain Python is expected")
+    if not (Path(sysconfig.get_paths()["include"]) / "Python.h").exists():
+        pytest.skip("no Python headers to compile against: plain Python is expected")
     assert COMPILED, f"installed as plain Python although {compiler} is at hand: see pip's output"

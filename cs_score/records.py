@@ -148,40 +148,43 @@ def decode(raw: RawLine, zone: tzinfo, max_line_bytes: int = MAX_LINE_BYTES) -> 
     """Decode one line into an interaction, or say why it cannot be scored."""
     if raw.data is None:
         return Rejection(raw.file, raw.line, f"line longer than {max_line_bytes:,} bytes")
-    data = raw.data
     try:  # nearly every line: only known fields (see `KnownInteraction`)
-        known: Interaction = _known_decoder.decode(data)
+        record: Interaction = _known_decoder.decode(raw.data)
     except (msgspec.ValidationError, msgspec.DecodeError):
-        pass  # unknown fields, or no record at all: the checks below say which
-    else:
-        if not known.id:
-            return Rejection(raw.file, raw.line, "empty 'id'")
-        return _complete(known, Source(raw.file, raw.line), zone)
+        checked = _decode_checked(raw.data)  # unknown fields, or no record at all
+        if isinstance(checked, str):
+            return Rejection(raw.file, raw.line, checked)
+        record = checked
+    if not record.id:
+        return Rejection(raw.file, raw.line, "empty 'id'")
+    return _complete(record, Source(raw.file, raw.line), zone)
+
+
+def _decode_checked(data: bytes) -> Interaction | str:
+    """A line that is not only known fields: its record, or why it has none."""
     opened = len(data) - len(data.translate(None, b"[{"))  # faster than counting each
     if opened > MAX_DEPTH and _depth(data) > MAX_DEPTH:
-        return Rejection(raw.file, raw.line, f"JSON nested deeper than {MAX_DEPTH} levels")
+        return f"JSON nested deeper than {MAX_DEPTH} levels"
     if not data.isascii():  # the decoder checks only the strings it keeps, not the others
         try:
             data.decode("utf-8")
         except UnicodeDecodeError:
-            return Rejection(raw.file, raw.line, "not valid UTF-8")
+            return "not valid UTF-8"
     try:
-        record = _decoder.decode(data)
+        record: Interaction = _decoder.decode(data)
     except msgspec.ValidationError as exc:
         message = str(exc)
         if message.startswith("Expected `object`"):
-            return Rejection(raw.file, raw.line, "not a JSON object")
+            return "not a JSON object"
         if "missing required field `id`" in message and "- at" not in message:
-            return Rejection(raw.file, raw.line, "missing required field 'id'")
-        return Rejection(raw.file, raw.line, _problem(exc))
+            return "missing required field 'id'"
+        return _problem(exc)
     except msgspec.DecodeError as exc:
         detail = str(exc).removeprefix("JSON is malformed: ")
         if _NOT_A_NUMBER.search(data):
             detail = "NaN and Infinity are not JSON numbers"
-        return Rejection(raw.file, raw.line, f"not valid JSON ({detail})")
-    if not record.id:
-        return Rejection(raw.file, raw.line, "empty 'id'")
-    return _complete(record, Source(raw.file, raw.line), zone)
+        return f"not valid JSON ({detail})"
+    return record
 
 
 def _depth(data: bytes) -> int:

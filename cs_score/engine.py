@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from cs_score.checks import promises as promises_kind
-from cs_score.checks.base import FAIL, NA, Facts, Outcome
+from cs_score.checks.base import FAIL, NA, Facts, Outcome, PlannedRule
 from cs_score.checks.promises import OPEN
 from cs_score.interaction import Interaction
 from cs_score.pickling import by_position
@@ -160,12 +160,7 @@ def score(
     facts = Facts(record, ruleset.phrase_index, as_of, explain)
     results: dict[str, RuleResult] = {}
     open_rules: dict[str, tuple[tuple[int, ...], list[promises_kind.PromiseState]]] = {}
-    plan = ruleset.fixed_plan
-    if plan is None:
-        active = ruleset.active_overrides(record)
-        plan = ruleset.plan(record, active)
-    else:
-        active = ()
+    plan, active = _plan(record, ruleset)
     for planned in plan:
         check = planned.check
         if check is None:
@@ -206,6 +201,16 @@ def score(
     return result
 
 
+def _plan(record: Interaction, ruleset: RuleSet) -> tuple[list[PlannedRule], tuple[int, ...]]:
+    """The rules as they apply to an interaction, and the overrides active for it; the rule
+    set's fixed plan when no override or condition can change it."""
+    plan = ruleset.fixed_plan
+    if plan is not None:
+        return plan, ()
+    active = ruleset.active_overrides(record)
+    return ruleset.plan(record, active), active
+
+
 WAITING_KINDS: Final = frozenset({"promises"})
 """Rule kinds whose outcome may wait for the end of the input (status `OPEN`)."""
 
@@ -222,8 +227,7 @@ def waits_on(decoded: Decoded, ruleset: RuleSet, as_of: datetime | None = None) 
         return ()
     facts = Facts(record, ruleset.phrase_index, as_of, False)
     waiting: list[str] = []
-    plan = ruleset.fixed_plan
-    for planned in ruleset.plan(record) if plan is None else plan:
+    for planned in _plan(record, ruleset)[0]:
         if planned.check is not None and planned.kind in WAITING_KINDS:
             outcome = planned.check.score(facts)
             if outcome.status == OPEN:

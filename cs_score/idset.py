@@ -45,7 +45,6 @@ _BLOOM_BYTES = 1 << (_BLOOM_BITS - 3)
 _BLOOM_MASK = (1 << _BLOOM_BITS) - 1
 _PENDING = 64
 """New fingerprints a table takes at a time."""
-_FINGERPRINT = (1 << 64) - 1
 
 
 class _Table:
@@ -208,17 +207,17 @@ class IdSet:
         return self._count
 
     @staticmethod
-    def _hash(value: str) -> int:
-        """128 bits: the fingerprint (the low 64, never 0) and the Bloom filter's bits."""
+    def _hash(value: str) -> tuple[int, int]:
+        """128 bits, as the fingerprint (the low 64, never 0) and the Bloom filter's bits."""
         # A keyed-free, stable hash: the same input gives the same report on every run.
         digest = blake2b(value.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-        return int.from_bytes(digest, "little")
+        return int.from_bytes(digest[:8], "little") or 1, int.from_bytes(digest[8:], "little")
 
     @staticmethod
-    def _in_bloom(bloom: bytearray, hashed: int, mark: bool) -> bool:
+    def _in_bloom(bloom: bytearray, bits: int, mark: bool) -> bool:
         """Whether the filter may have seen this id (all its bits set); `mark` sets them."""
         seen = True
-        for bit in (hashed >> 64, hashed >> 88, hashed >> 104):
+        for bit in (bits, bits >> 24, bits >> 40):
             bit &= _BLOOM_MASK
             byte, mask = bit >> 3, 1 << (bit & 7)
             if not bloom[byte] & mask:
@@ -229,10 +228,10 @@ class IdSet:
         return seen
 
     def __contains__(self, value: str) -> bool:
-        hashed = self._hash(value)
-        if self._bloom is not None and not self._in_bloom(self._bloom, hashed, False):
+        fingerprint, bits = self._hash(value)
+        if self._bloom is not None and not self._in_bloom(self._bloom, bits, False):
             return False
-        return self._has(hashed & _FINGERPRINT or 1)
+        return self._has(fingerprint)
 
     def _has(self, fingerprint: int) -> bool:
         shard = fingerprint >> _SHIFT
@@ -243,10 +242,9 @@ class IdSet:
 
     def add(self, value: str) -> bool:
         """Add an id; False if it was already there."""
-        hashed = self._hash(value)
-        fingerprint = hashed & _FINGERPRINT or 1
+        fingerprint, bits = self._hash(value)
         bloom = self._bloom
-        maybe_seen = True if bloom is None else self._in_bloom(bloom, hashed, True)
+        maybe_seen = True if bloom is None else self._in_bloom(bloom, bits, True)
         if maybe_seen and self._has(fingerprint):
             return False
         shard = fingerprint >> _SHIFT

@@ -27,3 +27,12 @@ def test_results_come_back_equal_from_a_pickle() -> None:
     states = open_results[0].open_rules["promises"][1]
     copied = pickle.loads(pickle.dumps(open_results[0]))
     assert copied.open_rules["promises"][1] == states
+
+
+def test_a_pickled_report_part_carries_every_field_but_the_rule_set() -> None:
+    """`ReportPart.STATE` is kept by hand: a field left out of it would be lost in transit."""
+    from cs_score.report import ReportPart
+
+    part = ReportPart(load_ruleset(None))
+    names = getattr(ReportPart, "__mypyc_attrs__", None) or vars(part)  # compiled, or not
+    assert set(names) - {"ruleset", "STATE"} == set(part.STATE)

@@ -52,7 +52,6 @@ import copy
 import glob
 import logging
 import os
-import pickle
 import uuid
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
@@ -79,6 +78,7 @@ from cs_score.pipeline import (
     duplicate_reason,
     score_batch,
     settle_into,
+    unpack,
 )
 from cs_score.records import MAX_LINE_BYTES, RawLine, read_stream
 from cs_score.report import ReportPart, group_specs
@@ -316,7 +316,7 @@ def _settle(
     part.merge(partition.outcome.part)
     settled: list[bytes] = []
     held = (
-        pickle.loads(item.data) if isinstance(item, PackedResult) else item
+        unpack(item.data) if isinstance(item, PackedResult) else item
         for item in partition.outcome.pending
         if isinstance(item, InteractionResult | PackedResult)
     )

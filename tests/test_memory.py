@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pickle
 import tracemalloc
 from collections.abc import Callable
 
-from cs_score.pipeline import Ledger, PackedResult
+from cs_score.pipeline import HeldLine, Ledger, PackedResult, unpack
+from cs_score.records import RawLine
 
 
 def _growth(work: Callable[[], None]) -> int:
@@ -33,3 +35,12 @@ def test_held_results_and_their_promise_ids_are_not_kept_in_memory() -> None:
     assert grown < 100_000  # 20,000 results of 1.5 KB and 40,000 promise ids: 30 MB and more
     assert list(ledger.pop_packed(7_000)) == [[pickled] * 7_000] * 2 + [[pickled] * 6_000]
     assert ledger.held == 0
+
+
+def test_a_held_line_packs_into_its_own_bytes_and_back() -> None:
+    odd_name = "logs/caf\udce9 day.jsonl"  # a file name that is not UTF-8 on disk
+    line = HeldLine(41, RawLine(odd_name, 7, b'{"id": "I-1", "events": []}'))
+    packed = line.pack()
+    assert packed.startswith(b"L") and packed.endswith(b'{"id": "I-1", "events": []}')
+    assert unpack(packed) == line
+    assert unpack(pickle.dumps(line)) == line  # a pickle is told apart by its first byte

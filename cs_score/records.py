@@ -224,17 +224,17 @@ def _complete(record: Interaction, source: Source, zone: tzinfo) -> Decoded | Re
             record.ended_at = _with_zone(ended, zone)
         events = record.events
         naive = reordered = False
-        previous: datetime | None = None
-        timed = [event.at for event in events if event.at is not None]
-        if timed:
-            if timed[0].tzinfo is None:
+        previous: datetime | None = None  # the last timed event's time
+        for event in events:
+            at = event.at
+            if at is None:
+                continue
+            if at.tzinfo is None:
                 naive = True
-            else:
-                try:  # sorting must compare every time with another: naive ones raise
-                    reordered = sorted(timed) != timed
-                except TypeError:
-                    naive = True
-                previous = timed[-1]
+                break
+            if previous is not None and at < previous:
+                reordered = True
+            previous = at
         if naive:
             events = [
                 msgspec.structs.replace(e, at=_with_zone(e.at, zone)) if e.at else e for e in events

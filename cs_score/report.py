@@ -18,6 +18,7 @@ from typing import Any, Final
 from cs_score import __version__, checks
 from cs_score.checks.base import NA, Stats
 from cs_score.engine import InteractionResult
+from cs_score.grading import round_half_even
 from cs_score.pickling import by_position, mypyc_attr
 from cs_score.records import Rejection
 from cs_score.ruleset import RuleSet
@@ -95,14 +96,14 @@ class GroupPart:
         self.count += 1
         if result.score is not None and result.grade is not None:
             self.rated += 1
-            self.score_cents += round(result.score * 100)
+            self.score_cents += round_half_even(result.score * 100)
             self.passed += bool(result.passed)
             self.grade_counts[result.grade] = self.grade_counts.get(result.grade, 0) + 1
         for rule_id, rule in result.rules.items():
             if rule.credit is not None:
                 entry = self.rule_credit.setdefault(rule_id, [0, 0])
                 entry[0] += 1
-                entry[1] += round(rule.credit * MICRO)
+                entry[1] += round_half_even(rule.credit * MICRO)
 
     def merge(self, other: GroupPart) -> None:
         self.count += other.count
@@ -248,7 +249,7 @@ class ReportPart:
                 reasons = part.na_reasons
                 reasons[rule_result.reason] = reasons.get(rule_result.reason, 0) + 1
             else:
-                part.credit_micro += round(credit * MICRO)
+                part.credit_micro += round_half_even(credit * MICRO)
             if rule_result.measure is not None:
                 part.stats.add(rule_result.measure)
         zone = self.zone
@@ -261,7 +262,7 @@ class ReportPart:
         if result.score is None or result.grade is None:
             return
         self.rated += 1
-        self.score_cents += round(result.score * 100)
+        self.score_cents += round_half_even(result.score * 100)
         self.passed += bool(result.passed)
         self.critical_failures += result.critical_failure is not None
         self.grade_counts[result.grade] = self.grade_counts.get(result.grade, 0) + 1

@@ -10,6 +10,7 @@ from cs_score.checks.base import Compiled, Facts, Outcome
 from cs_score.checks.base import Stats as BaseStats
 from cs_score.checks.params.base import RuleBase
 from cs_score.checks.params.product_quality import Rule
+from cs_score.grading import round_half_even
 from cs_score.pickling import mypyc_attr
 
 FLAGS = ("defective", "returned", "complaint")
@@ -50,7 +51,7 @@ class Stats(BaseStats):
         for flag in applied:
             self.counts[flag] += 1
         if cost:
-            self.cost_cents += round(cost * 100)
+            self.cost_cents += round_half_even(cost * 100)
 
     def merge(self, other: BaseStats) -> None:
         assert isinstance(other, Stats)

@@ -11,6 +11,7 @@ from cs_score.checks.base import Compiled, Facts, Outcome
 from cs_score.checks.base import Stats as BaseStats
 from cs_score.checks.params.response_time import Rule
 from cs_score.durations import format_duration
+from cs_score.grading import round_half_even
 from cs_score.pickling import mypyc_attr
 from cs_score.quantiles import Quantiles
 
@@ -101,7 +102,7 @@ class Stats(BaseStats):
         self.in_time += in_time
         self.unanswered += unanswered
         for value in seconds:
-            self.total_ms += round(value * 1000)
+            self.total_ms += round_half_even(value * 1000)
             self.times.add(value)
 
     def merge(self, other: BaseStats) -> None:

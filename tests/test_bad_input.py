@@ -313,22 +313,18 @@ def test_output_piped_into_head_closes_quietly(big_log: Path) -> None:
 def test_ctrl_c_exits_130_without_traceback(big_log: Path, tmp_path: Path) -> None:
     target = tmp_path / "report.json"
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "cs_score",
-            "evaluate",
-            str(big_log),
-            "--jobs",
-            "2",
-            "-o",
-            str(target),
-        ],
+        [sys.executable, "-m", "cs_score", "evaluate", "-", "--jobs", "2", "-o", str(target)],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=ROOT,
         start_new_session=True,
     )
+    # The log comes down a pipe that stays open, so the run cannot end before the interrupt
+    # however fast it scores: it is scoring, or waiting for more lines.
+    assert process.stdin is not None
+    process.stdin.write(big_log.read_bytes())
+    process.stdin.flush()
     # The -o temporary file appears once the command is ready to score: interrupt after that.
     deadline = time.monotonic() + 60
     while not any(tmp_path.iterdir()) and time.monotonic() < deadline:

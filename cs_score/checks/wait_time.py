@@ -10,6 +10,7 @@ from cs_score.checks.base import Compiled, Facts, Outcome
 from cs_score.checks.base import Stats as BaseStats
 from cs_score.checks.params.wait_time import Rule
 from cs_score.durations import format_duration
+from cs_score.grading import round_half_even
 from cs_score.pickling import mypyc_attr
 from cs_score.quantiles import Quantiles
 
@@ -87,7 +88,7 @@ class Stats(BaseStats):
     def add(self, measure: Any) -> None:
         wait, within = measure
         self.count += 1
-        self.total_ms += round(wait * 1000)
+        self.total_ms += round_half_even(wait * 1000)
         self.within += within
         self.waits.add(wait)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import os
@@ -319,6 +320,9 @@ def test_ctrl_c_exits_130_without_traceback(big_log: Path, tmp_path: Path) -> No
         stderr=subprocess.PIPE,
         cwd=ROOT,
         start_new_session=True,
+        # Ctrl-C reaches a command run from a terminal; a job started in the background of a
+        # script inherits SIGINT ignored, so undo that here.
+        preexec_fn=functools.partial(signal.signal, signal.SIGINT, signal.SIG_DFL),
     )
     # The log comes down a pipe that stays open, so the run cannot end before the interrupt
     # however fast it scores: it is scoring, or waiting for more lines.
@@ -332,7 +336,7 @@ def test_ctrl_c_exits_130_without_traceback(big_log: Path, tmp_path: Path) -> No
     time.sleep(0.3)
     os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
     _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130
+    assert process.returncode == 130, stderr.decode()
     assert b"Traceback" not in stderr
     assert not target.exists()
     assert [p.name for p in tmp_path.iterdir()] == []

@@ -252,12 +252,12 @@ def settle(
 ) -> None:
     """Judge an open result's promises with what the whole input showed, then finalize it."""
     for rule_id, (active, states) in result.open_rules.items():
-        check = ruleset.check_for(active, rule_id)
+        check: promises_kind.Check = ruleset.check_for(active, rule_id)
         for state in states:
             at = fulfilled.get(state.id)
             if at is not None:
                 state.keep(at)
-        outcome = check.settle(states, as_of)
+        outcome = check.settle(states, as_of, result.explained)
         rule_result = result.rules[rule_id]
         rule_result.status = outcome.status
         rule_result.credit = outcome.credit

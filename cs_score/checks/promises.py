@@ -68,11 +68,14 @@ class Check(BaseCheck):
             and (as_of is None or s.kept_at <= as_of)
             for s in promises
         ):
-            return self.settle(promises, as_of)
+            return self.settle(promises, as_of, facts.explain)
         return Outcome(OPEN, None, "waiting for the end of the input", {}, promises)
 
-    def settle(self, promises: list[PromiseState], as_of: datetime | None) -> Outcome:
-        """Score promises against the as-of time (None: only promises already kept on time)."""
+    def settle(
+        self, promises: list[PromiseState], as_of: datetime | None, explain: bool = True
+    ) -> Outcome:
+        """Score promises against the as-of time (None: only promises already kept on time);
+        without the reason and evidence of a graded outcome unless `explain`."""
         verdicts: dict[str, str] = {}
         credits: list[float] = []
         for state in promises:
@@ -95,6 +98,14 @@ class Check(BaseCheck):
             else:
                 verdicts[state.id] = "broken"
                 credits.append(0.0)
+        counts = {
+            v: list(verdicts.values()).count(v) for v in ("kept", "notified", "broken", "pending")
+        }
+        if not credits:
+            return Outcome.na("all promises pending", counts)
+        credit = sum(credits) / len(credits)
+        if not explain:
+            return Outcome.graded(credit, "", {}, counts)
         evidence: dict[str, Any] = {
             "promises": [
                 {
@@ -109,13 +120,8 @@ class Check(BaseCheck):
         }
         if as_of is not None:
             evidence["as_of"] = as_of.isoformat()
-        counts = {
-            v: list(verdicts.values()).count(v) for v in ("kept", "notified", "broken", "pending")
-        }
-        if not credits:
-            return Outcome.na("all promises pending", counts)
         parts = [f"{n} {verdict}" for verdict, n in counts.items() if n]
-        return Outcome.graded(sum(credits) / len(credits), ", ".join(parts), evidence, counts)
+        return Outcome.graded(credit, ", ".join(parts), evidence, counts)
 
 
 def _plus(moment: datetime, delta: timedelta) -> datetime:

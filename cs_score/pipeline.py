@@ -313,7 +313,7 @@ def score_batch(
     found by the collector). `defer`: hold the lines whose results wait on promises, unscored
     (see `_score_lines`); whoever settles them must `revive` them.
     """
-    lines_at = enumerate(lines, first_seq)
+    lines_at = list(enumerate(lines, first_seq))
     return _score_lines(lines_at, first_seq, ruleset, options, skip, defer=defer)
 
 
@@ -331,23 +331,15 @@ def score_block(
     `lowest`, shared by the blocks one process scores, spares keeping (and explaining) the
     lowest scores of a block that are not among the lowest this process has seen.
     """
-    positioned = _positioned_lines(block, first_seq, options.max_line_bytes)
+    positioned = block.raw_lines(options.max_line_bytes, first_seq)
     return _score_lines(positioned, first_seq, ruleset, options, skip, lowest, defer=True)
-
-
-def _positioned_lines(
-    block: Block, first_seq: int, max_line_bytes: int
-) -> Iterator[tuple[int, RawLine]]:
-    # A generator function, not a generator expression: compiled, the latter builds a list.
-    for offset, raw in block.raw_lines(max_line_bytes):
-        yield first_seq + offset, raw
 
 
 _PICKLE: Final = pickle.HIGHEST_PROTOCOL
 
 
 def _score_lines(
-    lines: Iterable[tuple[int, RawLine]],
+    lines: list[tuple[int, RawLine]],
     first_seq: int,
     ruleset: RuleSet,
     options: RunOptions,
@@ -576,8 +568,10 @@ class Ledger:
 
     def claim(self, ids: Iterable[tuple[int, str]]) -> dict[int, str]:
         """`duplicates` and `note_ids` in one pass: remember the new ids, report the repeats."""
-        add = self._ids.add
-        return {seq: duplicate_reason(record_id) for seq, record_id in ids if not add(record_id)}
+        seen = self._ids  # called on the set, not a bound method: compiled, a native call
+        return {
+            seq: duplicate_reason(record_id) for seq, record_id in ids if not seen.add(record_id)
+        }
 
     def note_ids(self, ids: Iterable[tuple[int, str]]) -> None:
         """Remember ids that were scored, so a later repeat is found."""

@@ -371,17 +371,24 @@ class Block:
     lines: int
     data: bytes | None
 
-    def raw_lines(self, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[tuple[int, RawLine]]:
-        """(offset from the first line, line) of each line that is not blank."""
+    def raw_lines(
+        self, max_line_bytes: int = MAX_LINE_BYTES, start: int = 0
+    ) -> list[tuple[int, RawLine]]:
+        """(`start` + offset from the first line, line) of each line that is not blank.
+
+        A list, not a generator: compiled, a loop over a list costs less than resuming a
+        generator for each line.
+        """
         file, first = self.file, self.first_line
         if self.data is None:
-            yield 0, RawLine(file, first, None)
-            return
+            return [(start, RawLine(file, first, None))]
+        found: list[tuple[int, RawLine]] = []
         for offset, data in enumerate(self.data.split(b"\n")[: self.lines]):
             if len(data) > max_line_bytes:
-                yield offset, RawLine(file, first + offset, None)
+                found.append((start + offset, RawLine(file, first + offset, None)))
             elif data and not data.isspace():
-                yield offset, RawLine(file, first + offset, data)
+                found.append((start + offset, RawLine(file, first + offset, data)))
+        return found
 
 
 by_position(Block)

@@ -15,6 +15,7 @@ from typing import Any, Final
 from cs_score.checks import promises as promises_kind
 from cs_score.checks.base import FAIL, NA, Facts, Outcome, PlannedRule
 from cs_score.checks.promises import OPEN
+from cs_score.grading import round_to_cents
 from cs_score.interaction import Interaction
 from cs_score.pickling import by_position
 from cs_score.records import Decoded, Source
@@ -284,7 +285,7 @@ def finalize(result: InteractionResult, ruleset: RuleSet) -> None:
     if critical is not None:
         result.score = 0.0
     elif weights > 0:
-        result.score = round(100 * total / weights, 2)
+        result.score = round_to_cents(100 * total / weights)
     else:
         result.score = None
     if result.score is None:

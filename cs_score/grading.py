@@ -41,3 +41,25 @@ def round_half_even(value: float) -> int:
     if rest > 0.5 or (rest == 0.5 and whole % 2 == 1):
         return whole + 1
     return whole
+
+
+def round_to_cents(value: float) -> float:
+    """`round(value, 2)`, the same float, for a score: scaled by 100, the value is rounded to
+    the nearest whole number here when it is clearly not a half, and by the built-in `round`
+    (which works on the exact value) when it is nearly one, or too large for this."""
+    scaled = value * 100
+    if not -_EXACT_BELOW < scaled < _EXACT_BELOW:
+        return round(value, 2)
+    whole = math.floor(scaled)
+    rest = scaled - whole  # off the exact value by far less than _NEAR_HALF
+    if rest - 0.5 > _NEAR_HALF:
+        return (whole + 1) / 100
+    if 0.5 - rest > _NEAR_HALF:
+        return whole / 100
+    return round(value, 2)
+
+
+_EXACT_BELOW: Final = 2.0**30
+"""Below this, `value * 100` is off the exact product by less than 2**-23 (a float holds 53
+bits), far less than `_NEAR_HALF`."""
+_NEAR_HALF: Final = 1e-6

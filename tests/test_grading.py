@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cs_score.grading import Grading, round_half_even
+from cs_score.grading import Grading, round_half_even, round_to_cents
 
 
 @given(st.floats(min_value=-(2.0**51), max_value=2.0**51))
@@ -38,3 +38,15 @@ def test_a_score_on_a_bound_gets_that_grade() -> None:
         "F",
     ]
     assert grading.order() == ["A", "B", "C", "F"]
+
+
+@given(st.floats(min_value=-1e9, max_value=1e9) | st.integers(0, 10_000).map(lambda n: n / 8))
+def test_round_to_cents_is_round_to_two_places(value: float) -> None:
+    assert round_to_cents(value) == round(value, 2)
+
+
+def test_round_to_cents_leaves_near_halves_to_the_exact_rounding() -> None:
+    # 0.285 is stored a little below, 72.125 exactly: the built-in rounds them 0.28 and 72.12
+    for value in (0.285, 72.125, 2.675, 1.005, 100.0, 66.66666666666667, 1e15, -0.125):
+        assert round_to_cents(value) == round(value, 2)
+    assert round_to_cents(83.33333333333334) == 83.33

@@ -31,7 +31,7 @@ import struct
 import tempfile
 from array import array
 from collections.abc import Callable, Iterable
-from hashlib import blake2b
+from hashlib import blake2s
 from typing import Final
 
 _EMPTY: Final = 0
@@ -47,7 +47,7 @@ _BLOOM_BLOCK: Final = 64
 _BLOOM_BLOCKS = 1 << 15
 """Blocks of the filter: 2 MiB."""
 _DIGEST: Final = struct.Struct("<QII")
-"""A 16-byte digest as the fingerprint and the Bloom filter's two numbers."""
+"""A digest's first 16 bytes as the fingerprint and the Bloom filter's two numbers."""
 _PENDING: Final = 256
 """New fingerprints a table takes at a time."""
 
@@ -213,11 +213,12 @@ class IdSet:
 
     @staticmethod
     def _hash(value: str) -> tuple[int, int, int]:
-        """128 bits: the fingerprint (64, never 0), and two 32-bit numbers for the Bloom
-        filter: one picks the block, the other the three bits in it."""
+        """128 bits of the id's BLAKE2s digest: the fingerprint (64, never 0), and two 32-bit
+        numbers for the Bloom filter: one picks the block, the other the three bits in it."""
         # A keyed-free, stable hash: the same input gives the same report on every run.
-        digest = blake2b(value.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-        fingerprint, block, picks = _DIGEST.unpack(digest)
+        # The default digest size: naming one costs more than hashing a short id does.
+        digest = blake2s(value.encode("utf-8", "surrogatepass")).digest()
+        fingerprint, block, picks = _DIGEST.unpack_from(digest)
         return fingerprint or 1, block, picks
 
     @staticmethod

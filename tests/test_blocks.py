@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cs_score import records
 from cs_score.errors import InputError
 from cs_score.records import RawLine, read_blocks, read_lines
 
@@ -103,3 +104,19 @@ def test_damaged_gzip_names_the_last_line_read_in_blocks(tmp_path: Path) -> None
             read += block.lines
     assert f"after line {read} " in str(caught.value)
     assert read > 1000
+
+
+@given(st.lists(st.integers(0, 1500), max_size=40), st.booleans())
+def test_newlines_are_counted_in_long_lines_and_short(lengths: list[int], long_first: bool) -> None:
+    lines = [b"y" * n for n in lengths]
+    if long_first:  # a first line this long makes it look for each newline
+        lines.insert(0, b"z" * 600)
+    whole = b"".join(line + b"\n" for line in lines)
+    assert records._newlines(whole) == whole.count(b"\n") == len(lines)
+
+
+def test_blocks_of_long_lines(tmp_path: Path) -> None:
+    lines = [b'{"id": "I-%d", "note": "%s"}' % (n, b"x" * (300 + 37 * n)) for n in range(60)]
+    path = tmp_path / "long.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    assert _by_blocks(path, 10_000, 7, 4096) == _expected(path, path.read_bytes(), 10_000)

@@ -121,8 +121,8 @@ _HELD_MARK: Final = b"L"
 def unpack(data: bytes) -> InteractionResult | HeldLine:
     """What the bytes of a held item hold: a packed `HeldLine`, or a pickled result."""
     if data[:1] != _HELD_MARK:
-        result: InteractionResult = pickle.loads(data)
-        return result
+        pickled: InteractionResult | HeldLine = pickle.loads(data)
+        return pickled
     _, seq, line, length = _HELD_HEADER.unpack_from(data)
     start = _HELD_HEADER.size
     file = data[start : start + length].decode("utf-8", "surrogatepass")

@@ -44,11 +44,12 @@ def round_half_even(value: float) -> int:
 
 
 def round_to_cents(value: float) -> float:
-    """`round(value, 2)`, the same float, for a score: scaled by 100, the value is rounded to
-    the nearest whole number here when it is clearly not a half, and by the built-in `round`
-    (which works on the exact value) when it is nearly one, or too large for this."""
+    """`round(value, 2)`, the same float, for a score: scaled by 100, a positive value is
+    rounded to the nearest whole number here when it is clearly not a half, and by the
+    built-in `round` (which works on the exact value) when it is nearly one, too large for
+    this, zero or negative (where the built-in keeps the sign of -0.0)."""
     scaled = value * 100
-    if not -_EXACT_BELOW < scaled < _EXACT_BELOW:
+    if not 0.0 < scaled < _EXACT_BELOW:
         return round(value, 2)
     whole = math.floor(scaled)
     rest = scaled - whole  # off the exact value by far less than _NEAR_HALF

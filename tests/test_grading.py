@@ -42,11 +42,13 @@ def test_a_score_on_a_bound_gets_that_grade() -> None:
 
 @given(st.floats(min_value=-1e9, max_value=1e9) | st.integers(0, 10_000).map(lambda n: n / 8))
 def test_round_to_cents_is_round_to_two_places(value: float) -> None:
-    assert round_to_cents(value) == round(value, 2)
+    assert repr(round_to_cents(value)) == repr(round(value, 2))  # -0.0 included
 
 
 def test_round_to_cents_leaves_near_halves_to_the_exact_rounding() -> None:
     # 0.285 is stored a little below, 72.125 exactly: the built-in rounds them 0.28 and 72.12
     for value in (0.285, 72.125, 2.675, 1.005, 100.0, 66.66666666666667, 1e15, -0.125):
         assert round_to_cents(value) == round(value, 2)
+    for value in (-0.0, -0.001, 0.0, 0.001):  # the sign of a zero is the built-in's
+        assert repr(round_to_cents(value)) == repr(round(value, 2))
     assert round_to_cents(83.33333333333334) == 83.33

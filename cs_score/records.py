@@ -284,13 +284,22 @@ BINARY_SNIFF = 4096
 """Bytes looked at for NUL characters, the mark of a binary file."""
 
 
+def shown_name(path: str) -> str:
+    """A file's name as outputs show it. A name that is not valid UTF-8 reaches Python with
+    its odd bytes as lone surrogates, which no UTF-8 output can hold: they are written as
+    `\\udcXX` escapes, as the table shows them."""
+    if path.isascii():
+        return path
+    return path.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _open(path: str) -> tuple[str, BinaryIO]:
     if path == "-":
         return "<stdin>", sys.stdin.buffer
     if os.path.isdir(path):
         raise InputError(f"{path}: is a directory, not a log file")
     try:
-        return path, open(path, "rb")
+        return shown_name(path), open(path, "rb")
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except PermissionError:

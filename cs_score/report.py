@@ -20,7 +20,7 @@ from cs_score.checks.base import NA, Stats
 from cs_score.engine import InteractionResult
 from cs_score.grading import round_half_even
 from cs_score.pickling import by_position, mypyc_attr
-from cs_score.records import Rejection
+from cs_score.records import Rejection, shown_name
 from cs_score.ruleset import RuleSet
 
 SCHEMA_VERSION = 1
@@ -512,7 +512,7 @@ def build_report(
             "pass_score": ruleset.model.pass_score,
             "grades": ruleset.model.grades,
         },
-        inputs=list(inputs),
+        inputs=[shown_name(path) for path in inputs],
         summary=summary,
         rules_summary=rules_summary,
         groups=groups,

@@ -461,3 +461,25 @@ def test_every_line_is_scored_or_rejected(tmp_path: Path, body: list[bytes]) -> 
         for rule in result["rules"].values():
             assert rule["credit"] is None or 0 <= rule["credit"] <= 1
     run.results.close()
+
+
+@pytest.mark.parametrize("form", ["json", "jsonl", "csv", "junit", "markdown", "table"])
+def test_a_file_name_that_is_not_utf8_is_shown_escaped(
+    cli: Callable[..., Ran], tmp_path: Path, form: str
+) -> None:
+    raw_name = os.fsencode(tmp_path) + b"/caf\xe9.jsonl"  # Latin-1 é: not UTF-8
+    try:
+        with open(raw_name, "wb") as log:
+            log.write(json.dumps(GOOD).encode() + b"\n{broken\n")
+    except OSError:  # file systems that take only UTF-8 names
+        pytest.skip("this file system refuses names that are not UTF-8")
+    ran = cli("evaluate", os.fsdecode(raw_name), "-f", form)
+    assert ran.code == 1, ran.stderr  # the broken line fails the gate
+    assert "Traceback" not in ran.stderr
+    shown = f"{tmp_path}/caf\\udce9.jsonl"
+    assert f"rejected: {shown}:2: not valid JSON" in ran.stderr
+    if form == "json":
+        document = ran.json()
+        assert document["inputs"] == [shown]
+        assert document["interactions"][0]["source"] == {"file": shown, "line": 1}
+        assert document["errors"][0]["file"] == shown

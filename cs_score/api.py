@@ -27,6 +27,7 @@ from cs_score import ruleset as ruleset_module
 from cs_score.engine import InteractionResult
 from cs_score.errors import UserError
 from cs_score.formats import FormatOptions
+from cs_score.formats.base import json_texts
 from cs_score.pipeline import Ledger, RunOptions, RunResult, duplicate_reason, score_line
 from cs_score.pipeline import evaluate as evaluate_paths
 from cs_score.records import MAX_LINE_BYTES, RawLine, Rejection
@@ -191,6 +192,12 @@ class _Dicts:
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return _as_dicts(self._results)
+
+    def json_texts(self) -> Iterator[str]:
+        """The results as the `json` and `jsonl` outputs write them (see
+        `formats.base.json_texts`); a run's stored results have that text already."""
+        stored = getattr(self._results, "json_texts", None)
+        return stored() if stored is not None else json_texts(_as_dicts(self._results))
 
 
 def _as_dicts(results: Iterable[Scored | Mapping[str, Any]]) -> Iterator[dict[str, Any]]:

@@ -20,6 +20,7 @@ import contextlib
 import gc
 import heapq
 import itertools
+import json
 import multiprocessing
 import os
 import pickle
@@ -227,8 +228,25 @@ class BatchOutcome:
 
 
 def encode_result(result: InteractionResult) -> bytes:
-    """A finished result as the spools hold it: `seq<TAB>json` and a newline."""
-    return b"%d\t%b\n" % (result.seq, msgspec.json.encode(result.to_dict()))
+    """A finished result as the spools hold it: `seq<TAB>json` and a newline, the JSON being
+    `result_json` of its dict: what the `json` and `jsonl` outputs write, so they copy it."""
+    return b"%d\t%b\n" % (result.seq, result_json(result.to_dict()).encode("utf-8"))
+
+
+_COMPACT: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def result_json(data: dict[str, Any]) -> str:
+    """A result's dict as one line of compact JSON: `json.dumps(data, ensure_ascii=False,
+    separators=(",", ":"))`, as the outputs write the dicts `ResultStore` yields. A value
+    JSON has no word for (NaN, a datetime) is first written as msgspec writes it, as
+    those dicts have it."""
+    try:
+        return _COMPACT.encode(data)
+    except (TypeError, ValueError):
+        plain = msgspec.json.decode(msgspec.json.encode(data))
+        text: str = json.dumps(plain, ensure_ascii=False, separators=(",", ":"))
+        return text
 
 
 def revive(
@@ -441,6 +459,12 @@ class ResultStore:
         decode_line = msgspec.json.Decoder(dict[str, Any]).decode
         for _, body in heapq.merge(self._lines(self._spool), self._lines(self._settled)):
             yield decode_line(body)
+
+    def json_texts(self) -> Iterator[str]:
+        """Each result as `result_json` wrote it (one line of JSON, without its newline), in
+        input order: what the `json` and `jsonl` outputs write, without decoding it first."""
+        for _, body in heapq.merge(self._lines(self._spool), self._lines(self._settled)):
+            yield body.rstrip(b"\n").decode("utf-8")
 
     def close(self) -> None:
         self._spool.close()

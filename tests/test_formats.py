@@ -15,6 +15,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -24,10 +25,10 @@ from conftest import EXAMPLE, GOLDEN, ROOT, Ran, assert_golden, chat, run_cli
 
 from cs_score import formats
 from cs_score.formats import FORMATS, FormatName, FormatOptions
-from cs_score.formats.base import printable
+from cs_score.formats.base import json_texts, printable
 from cs_score.formats.markdown import md
 from cs_score.formats.table import TableFormat
-from cs_score.pipeline import RunOptions, evaluate
+from cs_score.pipeline import RunOptions, evaluate, result_json
 from cs_score.report import GateSettings, build_report
 from cs_score.ruleset import load_ruleset
 
@@ -321,3 +322,26 @@ def test_markdown_escapes_active_characters() -> None:
     assert md("a|b *c* _d_ `e` [f](g) <h> &i; #1 @j !k ~l $m \\") == (
         "a\\|b \\*c\\* \\_d\\_ \\`e\\` \\[f\\](g) \\<h\\> \\&i; \\#1 \\@j \\!k \\~l \\$m \\\\"
     )
+
+
+def test_stored_results_are_written_as_the_formats_would_write_their_dicts() -> None:
+    # What a run stores for each result is the line the json and jsonl outputs write: the
+    # same text as json.dumps of the dict the store gives back, so they copy it unchanged.
+    ruleset = load_ruleset(None)
+    run = evaluate([str(EXAMPLE)], ruleset, RunOptions(keep_results=True))
+    assert run.results is not None
+    texts = list(run.results.json_texts())
+    dicts = list(run.results)
+    run.close()
+    assert len(texts) == len(dicts) == 37
+    assert texts == [json.dumps(d, ensure_ascii=False, separators=(",", ":")) for d in dicts]
+    assert list(json_texts(iter(dicts))) == texts  # results without the text: encoded here
+
+
+def test_a_value_json_has_no_word_for_is_written_as_before() -> None:
+    at = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+    data = {"score": float("nan"), "evidence": {"at": at, "ratio": float("inf")}}
+    assert (
+        result_json(data) == '{"score":null,"evidence":{"at":"2026-03-01T09:30:00Z","ratio":null}}'
+    )
+    assert result_json({"text": "café\n\u2028"}) == '{"text":"café\\n\u2028"}'

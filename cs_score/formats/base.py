@@ -6,6 +6,7 @@ import cycle.
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -35,6 +36,18 @@ class Format(Protocol):
     needs_results: bool
 
     def render(self, report: Report, results: Iterable[dict[str, Any]]) -> Iterator[str]: ...
+
+
+def json_texts(results: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """Each result as one line of compact JSON, `json.dumps(result, ensure_ascii=False,
+    separators=(",", ":"))`. Results that already hold that text (a run's stored results,
+    through `json_texts()`) hand it over as it is, without a decode and an encode."""
+    stored = getattr(results, "json_texts", None)
+    if stored is not None:
+        yield from stored()
+        return
+    for result in results:
+        yield json.dumps(result, ensure_ascii=False, separators=(",", ":"))
 
 
 # Characters that would act rather than show: controls (C0, DEL, C1: escape sequences, bell,

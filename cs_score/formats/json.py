@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from cs_score.formats.base import FormatOptions
+from cs_score.formats.base import FormatOptions, json_texts
 from cs_score.report import Report
 
 
@@ -31,10 +31,8 @@ class JsonFormat:
             yield f"  {json.dumps(key)}: {_indent(_dump(value))},\n"
         yield '  "interactions": ['
         first = True
-        for result in results:
-            yield ("\n    " if first else ",\n    ") + json.dumps(
-                result, ensure_ascii=False, separators=(",", ":")
-            )
+        for text in json_texts(results):
+            yield ("\n    " if first else ",\n    ") + text
             first = False
         yield "\n  ],\n" if not first else "],\n"
         trailer = list(report.trailer().items())

@@ -10,11 +10,10 @@ here; they are named on stderr.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from cs_score.formats.base import FormatOptions
+from cs_score.formats.base import FormatOptions, json_texts
 from cs_score.report import Report
 
 
@@ -25,5 +24,5 @@ class JsonLinesFormat:
         self.options = options
 
     def render(self, report: Report, results: Iterable[dict[str, Any]]) -> Iterator[str]:
-        for result in results:
-            yield json.dumps(result, ensure_ascii=False, separators=(",", ":")) + "\n"
+        for text in json_texts(results):
+            yield text + "\n"

@@ -80,7 +80,7 @@ from cs_score.pipeline import (
     settle_into,
     unpack,
 )
-from cs_score.records import MAX_LINE_BYTES, RawLine, read_stream
+from cs_score.records import MAX_LINE_BYTES, RawLine, read_stream, shown_name
 from cs_score.report import ReportPart, group_specs
 from cs_score.ruleset import RuleSet
 
@@ -212,7 +212,11 @@ def _score_file(
         )
     with stream:
         return _fold_lines(
-            read_stream(log.name, stream, options.max_line_bytes), index, ruleset, options, skip
+            read_stream(shown_name(log.name), stream, options.max_line_bytes),
+            index,
+            ruleset,
+            options,
+            skip,
         )
 
 

@@ -215,3 +215,22 @@ def test_without_a_cluster_dasks_own_scheduler_gives_the_same_report(
     assert run.results is not None
     assert cs_score.render(run.report(inputs=names), run.results, "json") == one.stdout
     run.close()
+
+
+def test_a_file_name_that_is_not_utf8_is_shown_as_on_one_machine(
+    client: Client, cli: Callable[..., Ran], tmp_path: Path
+) -> None:
+    raw_name = os.fsencode(tmp_path) + b"/caf\xe9.jsonl"  # Latin-1 é: not UTF-8
+    try:
+        with open(raw_name, "wb") as log:
+            log.write(EXAMPLE.read_bytes())
+    except OSError:  # file systems that take only UTF-8 names
+        pytest.skip("this file system refuses names that are not UTF-8")
+    name = os.fsdecode(raw_name)
+    one = cli("evaluate", name, "--jobs", "1", "-f", "jsonl")
+    address = client.scheduler.address
+    ran = cli("evaluate", name, "--engine", "dask", "--scheduler", address, "-f", "jsonl")
+    assert (ran.code, one.code) == (1, 1)
+    assert "Traceback" not in ran.stderr
+    assert ran.stdout == one.stdout
+    assert f'"file":"{tmp_path}/caf\\\\udce9.jsonl"' in ran.stdout

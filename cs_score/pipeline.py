@@ -244,8 +244,7 @@ def result_json(data: dict[str, Any]) -> str:
     try:
         return _COMPACT.encode(data)
     except (TypeError, ValueError):
-        plain = msgspec.json.decode(msgspec.json.encode(data))
-        text: str = json.dumps(plain, ensure_ascii=False, separators=(",", ":"))
+        text: str = _COMPACT.encode(msgspec.json.decode(msgspec.json.encode(data)))
         return text
 
 
@@ -455,15 +454,20 @@ class ResultStore:
             seq_text, _, body = line.partition(b"\t")
             yield int(seq_text), body
 
+    def _bodies(self) -> Iterator[bytes]:
+        """The JSON of every result, in input order: both spools merged by position."""
+        for _, body in heapq.merge(self._lines(self._spool), self._lines(self._settled)):
+            yield body
+
     def __iter__(self) -> Iterator[dict[str, Any]]:
         decode_line = msgspec.json.Decoder(dict[str, Any]).decode
-        for _, body in heapq.merge(self._lines(self._spool), self._lines(self._settled)):
+        for body in self._bodies():
             yield decode_line(body)
 
     def json_texts(self) -> Iterator[str]:
         """Each result as `result_json` wrote it (one line of JSON, without its newline), in
         input order: what the `json` and `jsonl` outputs write, without decoding it first."""
-        for _, body in heapq.merge(self._lines(self._spool), self._lines(self._settled)):
+        for body in self._bodies():
             yield body.rstrip(b"\n").decode("utf-8")
 
     def close(self) -> None:

@@ -17,10 +17,11 @@ number of ids:
 
 - new fingerprints wait in a short list for their table (`_PENDING` each); a full list is
   written in one go: the table is read, filled in and written back, two calls for many ids.
-- on disk, a Bloom filter (`_BLOOM_BYTES`, three bits an id): an id it has not seen is
-  surely new, so the file is read only for the rare id the filter cannot rule out. It rules
-  out all but about 1 in 200 new ids up to a million, 1 in 5 at five million. An id's three
-  bits lie in one 64-byte block of the filter, so looking them up reads memory once.
+- on disk, a Bloom filter (`_BLOOM_BLOCKS` blocks of `_BLOOM_BLOCK` bytes, three bits an
+  id): an id it has not seen is surely new, so the file is read only for the rare id the
+  filter cannot rule out. It rules out all but about 1 in 200 new ids up to a million, 1 in
+  5 at five million. An id's three bits lie in one block, so looking them up reads memory
+  once.
 """
 
 from __future__ import annotations

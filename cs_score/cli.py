@@ -8,28 +8,32 @@ traceback.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import shutil
+import signal
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
+import click
 import typer
 from rich.console import Console
 from rich.progress import Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from cs_score import __version__, api, authoring, casetests
-from cs_score.errors import Problem, RuleSetError, UsageError, UserError
+from cs_score.errors import Problem, RuleSetError, Terminated, UsageError, UserError
 from cs_score.explain import explain
 from cs_score.formats import FormatName, FormatOptions
+from cs_score.formats.base import printable
 from cs_score.formats.explanation import ExplainFormatName, render_json, render_text
 from cs_score.grading import LOWEST_GRADE
+from cs_score.output import Output
 from cs_score.pipeline import DASK_EXTRA, RunResult, cores, find_interaction
 from cs_score.records import MAX_LINE_BYTES
 from cs_score.report import GateSettings, group_specs
@@ -38,6 +42,8 @@ from cs_score.ruleset import RuleSet
 EXIT_PASSED, EXIT_GATE_FAILED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_BROKEN_PIPE = 141
 """As a shell reports a command whose reader went away (128 + SIGPIPE)."""
+EXIT_TERMINATED = 143
+"""As a shell reports a command ended by SIGTERM (128 + 15)."""
 MAX_REJECTIONS_ON_STDERR = 50
 
 app = typer.Typer(
@@ -73,8 +79,13 @@ def _stderr() -> Console:
     return Console(stderr=True, highlight=False, markup=False, emoji=False, soft_wrap=True)
 
 
+def _plain(message: str) -> Text:
+    """A message for the terminal: text that came from files or names cannot act on it."""
+    return Text("\n".join(printable(line) for line in message.split("\n")))
+
+
 def _fail(message: str) -> NoReturn:
-    _stderr().print(Text("error: ", style="bold red") + Text(message))
+    _stderr().print(Text("error: ", style="bold red") + _plain(message))
     raise typer.Exit(EXIT_ERROR)
 
 
@@ -159,53 +170,13 @@ def _evaluate_on_dask(
         return on_dask.evaluate(files, ruleset, **options)
 
 
-class _Output:
-    """Where the payload goes: stdout, or a file written atomically (all or nothing)."""
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self._temp: str | None = None
-        if path is not None:
-            folder = path.parent if str(path.parent) else Path(".")
-            if path.is_dir():
-                raise UsageError(f"-o {path}: is a directory")
-            try:
-                handle, self._temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
-                os.close(handle)
-            except FileNotFoundError:
-                raise UsageError(f"-o {path}: folder {folder} does not exist") from None
-            except PermissionError:
-                raise UsageError(
-                    f"-o {path}: cannot write in {folder} (permission denied)"
-                ) from None
-            except OSError as exc:
-                raise UsageError(f"-o {path}: cannot write ({exc.strerror})") from None
-
-    def write(self, chunks: Iterable[str]) -> None:
-        if self._temp is None:
-            out = sys.stdout
-            for chunk in chunks:
-                out.write(chunk)
-            out.flush()
-            return
-        with open(self._temp, "w", encoding="utf-8", newline="\n") as handle:
-            for chunk in chunks:
-                handle.write(chunk)
-        assert self.path is not None
-        os.replace(self._temp, self.path)
-        self._temp = None
-
-    def discard(self) -> None:
-        if self._temp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(self._temp)
-            self._temp = None
-
-
 def _report_rejections(console: Console, errors: list[dict[str, object]]) -> None:
     for error in errors[:MAX_REJECTIONS_ON_STDERR]:
         console.print(
-            Text(f"rejected: {error['file']}:{error['line']}: {error['reason']}", style="yellow")
+            Text(
+                printable(f"rejected: {error['file']}:{error['line']}: {error['reason']}"),
+                style="yellow",
+            )
         )
     if len(errors) > MAX_REJECTIONS_ON_STDERR:
         console.print(
@@ -292,7 +263,7 @@ def evaluate_command(
     Example: [bold]cs-score evaluate samples/*.jsonl -r rules.yaml --min-score 85[/bold]
     """
     stderr = _stderr()
-    out: _Output | None = None
+    out: Output | None = None
     try:
         if scheduler is not None and engine is not Engine.dask:
             raise UsageError("--scheduler: needs --engine dask")
@@ -313,7 +284,7 @@ def evaluate_command(
         format_options = FormatOptions(
             color=output is None and _use_color(sys.stdout), width=width, details=details
         )
-        out = _Output(output)
+        out = Output(output, logs)
         options: dict[str, Any] = {
             "as_of": fixed_as_of,
             "group_by": specs,
@@ -327,7 +298,7 @@ def evaluate_command(
                 run = api.evaluate(logs, ruleset, jobs=jobs or cores(), progress=advance, **options)
         if run.faults and run.part.read == 0:
             for fault in run.faults:
-                stderr.print(Text("error: ", style="bold red") + Text(fault))
+                stderr.print(Text("error: ", style="bold red") + Text(printable(fault)))
             raise typer.Exit(EXIT_ERROR)
         report = run.report(
             GateSettings.resolve(ruleset, min_score, min_grade),
@@ -358,7 +329,7 @@ def evaluate_command(
                 )
             )
         for fault in run.faults:
-            stderr.print(Text("error: ", style="bold red") + Text(fault))
+            stderr.print(Text("error: ", style="bold red") + Text(printable(fault)))
         if run.faults:
             raise typer.Exit(EXIT_ERROR)
         raise typer.Exit(EXIT_PASSED if report.passed else EXIT_GATE_FAILED)
@@ -370,11 +341,10 @@ def evaluate_command(
         if out is not None:
             out.discard()
         _fail(str(exc))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         if out is not None:
             out.discard()
-        stderr.print(Text("interrupted; nothing was written", style="yellow"))
-        raise typer.Exit(EXIT_INTERRUPTED) from None
+        _interrupted(exc, "nothing was written")
     except BrokenPipeError:
         _quiet_stdout()
         raise typer.Exit(EXIT_BROKEN_PIPE) from None
@@ -421,25 +391,32 @@ def import_command(
     from cs_score import importers
 
     stderr = _stderr()
-    out: _Output | None = None
+    out: Output | None = None
     counts = {"records": 0, "rejected": 0}
 
     def lines() -> Iterable[str]:
         for item in importers.import_records(import_format, inputs, mapping):
             if isinstance(item, importers.Rejected):
                 counts["rejected"] += 1
-                stderr.print(Text(f"rejected: {item}", style="yellow"))
+                stderr.print(Text(printable(f"rejected: {item}"), style="yellow"))
                 continue
             counts["records"] += 1
             yield json.dumps(item, ensure_ascii=False, separators=(",", ":")) + "\n"
 
     try:
-        out = _Output(output)
+        out = Output(output, inputs)
         out.write(lines())
     except UserError as exc:
         if out is not None:
             out.discard()
         _fail(str(exc))
+    except KeyboardInterrupt as exc:
+        if out is not None:
+            out.discard()
+        _interrupted(exc, "nothing was written")
+    except BrokenPipeError:
+        _quiet_stdout()
+        raise typer.Exit(EXIT_BROKEN_PIPE) from None
     noun = "record" if counts["records"] == 1 else "records"
     stderr.print(Text(f"imported {counts['records']:,} {noun} ({counts['rejected']:,} rejected)"))
     raise typer.Exit(EXIT_GATE_FAILED if counts["rejected"] else EXIT_PASSED)
@@ -463,7 +440,7 @@ RULE_SET_PROBLEMS = "the rule set; nothing was scored"
 def _print_problems(problems: list[Problem], what: str) -> NoReturn:
     stderr = _stderr()
     for found in problems:
-        stderr.print(Text("error: ", style="bold red") + Text(str(found)))
+        stderr.print(Text("error: ", style="bold red") + Text(printable(str(found))))
     count = len(problems)
     stderr.print(Text(f"{count} problem{'s' if count != 1 else ''} in {what}"))
     raise typer.Exit(EXIT_ERROR)
@@ -497,7 +474,7 @@ def rules_check_command(
         else authoring.render_yaml
     )
     sys.stdout.write(render(resolved))
-    _stderr().print(Text(f"{rules} {resolved.summary()}"))
+    _stderr().print(_plain(f"{rules} {resolved.summary()}"))
 
 
 @rules_app.command("schema")
@@ -538,11 +515,11 @@ def test_command(
 
     Example: [bold]cs-score test rules.yaml cases.yaml --format junit -o test-report.xml[/bold]
     """
-    out: _Output | None = None
+    out: Output | None = None
     try:
         ruleset = api.load_ruleset(rules)
         files = casetests.load_cases(cases, ruleset)
-        out = _Output(output)
+        out = Output(output, [*([rules] if Path(rules).is_file() else []), *cases])
         run = casetests.run_cases(files, ruleset)
         if output_format is casetests.TestFormat.junit:
             out.write([casetests.render_junit(run, ruleset.name)])
@@ -664,16 +641,64 @@ def explain_command(
         _fail(str(exc))
 
 
+def _interrupted(exc: KeyboardInterrupt, what: str = "") -> NoReturn:
+    """Ctrl-C or SIGTERM: one line, and the exit code a shell gives for that signal."""
+    word = "terminated" if isinstance(exc, Terminated) else "interrupted"
+    _stderr().print(Text(f"{word}; {what}" if what else word, style="yellow"))
+    raise typer.Exit(EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED)
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main() -> None:
-    """Console-script entry point: run the app with quiet handling of pipes and Ctrl-C."""
+    """Console-script entry point: run the app so that every way it can end is one clean line.
+
+    SIGTERM stops a run as Ctrl-C does (workers stopped, no half-written output). A fault of
+    the system (disk full, a device that refuses) is one line and exit 2; so is a bug, with a
+    way to see its traceback (`CS_SCORE_DEBUG=1`).
+    """
+    with contextlib.suppress(ValueError):  # not the main thread (an embedding program)
+        signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        app()
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        sys.exit(EXIT_INTERRUPTED)
+        code = app(standalone_mode=False)
+    except click.exceptions.Abort as abort:  # Ctrl-C or SIGTERM outside a command's own care
+        terminated = isinstance(abort.__cause__, Terminated)
+        sys.stderr.write("terminated\n" if terminated else "interrupted\n")
+        sys.exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
     except BrokenPipeError:
         _quiet_stdout()
         sys.exit(EXIT_BROKEN_PIPE)
+    except OSError as exc:
+        _stderr().print(Text("error: ", style="bold red") + _plain(_system_fault(exc)))
+        sys.exit(EXIT_ERROR)
+    except Exception as exc:
+        if os.environ.get("CS_SCORE_DEBUG"):
+            raise
+        _stderr().print(
+            Text("error: ", style="bold red")
+            + _plain(
+                f"internal error: {type(exc).__name__}: {exc} — this is a bug in cs-score; "
+                "run again with CS_SCORE_DEBUG=1 to see where, and please report it"
+            )
+        )
+        sys.exit(EXIT_ERROR)
+    sys.exit(code if isinstance(code, int) else EXIT_PASSED)
+
+
+def _system_fault(exc: OSError) -> str:
+    """What the system refused, in one line (disk full on standard output or a temporary file)."""
+    where = f" ({exc.filename})" if exc.filename else ""
+    if exc.errno == errno.ENOSPC:
+        return (
+            f"no space left on the device{where}; the run was stopped (set TMPDIR to a "
+            "folder with more room if the temporary files filled it)"
+        )
+    return f"{exc.strerror or exc}{where}; the run was stopped"
 
 
 __all__ = ["LOWEST_GRADE", "app", "main"]

@@ -59,3 +59,7 @@ class WorkerError(UserError):
 
 class UsageError(UserError):
     """Bad flags or arguments on the command line."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived: stop as Ctrl-C does (workers stopped, no half-written file), exit 143."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import ctypes
 import gc
 import heapq
 import itertools
@@ -27,6 +28,7 @@ import pickle
 import queue
 import signal
 import struct
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -799,10 +801,31 @@ def _positioned(blocks: Iterable[Block]) -> Iterator[tuple[int, Block]]:
         seq += block.lines
 
 
-def _serve(connection: Any, work: Callable[[Any], Any]) -> None:
+def _die_with(parent: int) -> None:
+    """End this worker when the main process ends, whatever ends it (SIGKILL included)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it ended before the request was made
+        os._exit(0)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _serve(connection: Any, work: Callable[[Any], Any], parent: int, inherited: list[Any]) -> None:
     """A worker process: answer each job it is sent with `work(job)`, in order, until None."""
-    # Ctrl-C is the main process's to handle: it stops the workers and exits cleanly.
+    _die_with(parent)
+    # The main process's ends of the pipes, copied by the fork: closed, so that a pipe whose
+    # main process is gone reads as ended rather than waiting on a copy held here.
+    for end in inherited:
+        with contextlib.suppress(OSError):
+            end.close()
+    # Ctrl-C is the main process's to handle: it stops the workers and exits cleanly; a
+    # SIGTERM ends a worker at once, whatever handler the main process had set.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     while True:
         try:
             job = connection.recv()
@@ -930,11 +953,20 @@ class _Workers:
         self._processes: list[Any] = []
         # Workers start with Ctrl-C ignored, so one arriving while they start cannot kill a
         # worker; the main process restores its own handler at once.
+        forked = context.get_start_method() == "fork"
+
+        def inherited(mine: Any) -> list[Any]:
+            return [*self._connections, mine] if forked else []
+
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
             for _ in range(count):
                 mine, theirs = context.Pipe()
-                process = context.Process(target=_serve, args=(theirs, work), daemon=True)
+                process = context.Process(
+                    target=_serve,
+                    args=(theirs, work, os.getpid(), inherited(mine)),
+                    daemon=True,
+                )
                 process.start()
                 theirs.close()
                 self._connections.append(mine)

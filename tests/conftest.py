@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,18 @@ def run_cli(*args: str | Path, stdin: bytes | None = None, cwd: Path | None = No
         timeout=120,
     )
     return Ran(done.returncode, done.stdout.decode("utf-8"), done.stderr.decode("utf-8"))
+
+
+def wait_for_workers(pid: int, timeout: float = 60.0) -> list[int]:
+    """The worker processes of the run `pid`, once it has started them (it is then scoring)."""
+    deadline = time.monotonic() + timeout
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    while time.monotonic() < deadline:
+        found = [int(child) for child in children.read_text().split()]
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"process {pid} started no worker within {timeout:.0f} s")
 
 
 def assert_golden(name: str, text: str) -> None:

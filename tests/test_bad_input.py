@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, Ran
+from conftest import ROOT, Ran, wait_for_workers
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -329,10 +329,7 @@ def test_ctrl_c_exits_130_without_traceback(big_log: Path, tmp_path: Path) -> No
     assert process.stdin is not None
     process.stdin.write(big_log.read_bytes())
     process.stdin.flush()
-    # The -o temporary file appears once the command is ready to score: interrupt after that.
-    deadline = time.monotonic() + 60
-    while not any(tmp_path.iterdir()) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for_workers(process.pid)
     time.sleep(0.3)
     os.killpg(process.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole process group
     _, stderr = process.communicate(timeout=120)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, Ran, wait_for_workers
 
+CS_SCORE = [sys.executable, "-P", "-m", "cs_score"]
 GOOD = '{"id": "ok", "channel": "chat", "events": [{"from": "agent", "text": "Hello"}]}\n'
 
 
@@ -78,8 +79,7 @@ def test_output_to_a_named_pipe_writes_through(log: Path, tmp_path: Path) -> Non
     reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
     reader.start()
     done = subprocess.run(
-        [sys.executable, "-P", "-m", "cs_score", "evaluate", str(log), "-f", "jsonl"]
-        + ["-o", str(fifo)],
+        [*CS_SCORE, "evaluate", str(log), "-f", "jsonl", "-o", str(fifo)],
         capture_output=True,
         timeout=60,
     )
@@ -105,8 +105,7 @@ def test_an_existing_file_keeps_its_mode(cli: Callable[..., Ran], log: Path, tmp
 def test_a_new_file_honours_the_umask(log: Path, tmp_path: Path, umask: int, mode: int) -> None:
     target = tmp_path / "report.json"
     done = subprocess.run(
-        [sys.executable, "-P", "-m", "cs_score", "evaluate", str(log), "-f", "json"]
-        + ["-o", str(target)],
+        [*CS_SCORE, "evaluate", str(log), "-f", "json", "-o", str(target)],
         capture_output=True,
         timeout=60,
         preexec_fn=lambda: os.umask(umask),
@@ -137,7 +136,8 @@ def test_output_to_a_directory_is_refused(
     cli: Callable[..., Ran], log: Path, tmp_path: Path
 ) -> None:
     ran = cli("evaluate", log, "-o", tmp_path)
-    assert (ran.code, ran.stderr) == (2, f"error: -o {tmp_path}: is a directory; give a file name\n")
+    assert ran.code == 2
+    assert ran.stderr == f"error: -o {tmp_path}: is a directory; give a file name\n"
 
 
 def test_disk_full_on_the_output_file_is_one_line_and_exit_2(
@@ -156,7 +156,7 @@ def test_disk_full_on_the_output_file_is_one_line_and_exit_2(
 def test_disk_full_on_standard_output_is_one_line_and_exit_2(log: Path, tmp_path: Path) -> None:
     with open(_device(tmp_path, "full", 7), "w") as full:
         done = subprocess.run(
-            [sys.executable, "-P", "-m", "cs_score", "evaluate", str(log), "-f", "json"],
+            [*CS_SCORE, "evaluate", str(log), "-f", "json"],
             stdout=full,
             stderr=subprocess.PIPE,
             timeout=60,

@@ -46,6 +46,7 @@ from cs_score.errors import InputError, Location, Problem, RuleSetError, UserErr
 from cs_score.pipeline import Collector, RunOptions, score_batch
 from cs_score.records import MAX_LINE_BYTES, RawLine, read_lines
 from cs_score.ruleset import RuleSet
+from cs_score.textfile import UnreadableFile, read_text
 from cs_score.yamlsource import LocDict, LocList, load_yaml
 
 TOLERANCE = 0.005
@@ -56,6 +57,8 @@ RULE_EXPECT_KEYS = ("status", "credit")
 STATUSES = ("pass", "partial", "fail", "na")
 FILE_KEYS = ("cases", "as_of", "description")
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz")
+MAX_CASES_FILE_BYTES = 64 << 20
+"""The largest YAML cases file read (JSON Lines cases files stream and have no limit)."""
 
 
 class TestFormat(StrEnum):
@@ -280,9 +283,9 @@ class _Checker:
 def _read_yaml(path: str, checker: _Checker) -> CaseFile:
     file = CaseFile(path, [])
     try:
-        text = Path(path).read_text("utf-8")
-    except UnicodeDecodeError:
-        checker.problem(Location(path, 1), "", "not UTF-8 text")
+        text = read_text(path, MAX_CASES_FILE_BYTES, "cases file")
+    except UnreadableFile as exc:
+        checker.problem(Location(path, 1), "", str(exc))
         return file
     try:
         document = load_yaml(text, path)

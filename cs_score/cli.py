@@ -33,6 +33,7 @@ from cs_score.formats import FormatName, FormatOptions
 from cs_score.formats.base import printable
 from cs_score.formats.explanation import ExplainFormatName, render_json, render_text
 from cs_score.grading import LOWEST_GRADE
+from cs_score.jsonline import one_line
 from cs_score.output import Output
 from cs_score.pipeline import DASK_EXTRA, RunResult, cores, find_interaction
 from cs_score.records import MAX_LINE_BYTES
@@ -231,6 +232,14 @@ def evaluate_command(
     details: Annotated[
         bool, typer.Option("--details", help="List every interaction in the table.")
     ] = False,
+    raw_csv: Annotated[
+        bool,
+        typer.Option(
+            "--raw-csv",
+            help="csv: write text cells exactly, without the ' that keeps a spreadsheet from "
+            "running one that starts with = + - @ as a formula.",
+        ),
+    ] = False,
     jobs: Annotated[
         int | None,
         typer.Option(
@@ -282,7 +291,10 @@ def evaluate_command(
         fixed_as_of = _parse_as_of(as_of, ruleset)
         width = shutil.get_terminal_size((100, 24)).columns if output is None else 120
         format_options = FormatOptions(
-            color=output is None and _use_color(sys.stdout), width=width, details=details
+            color=output is None and _use_color(sys.stdout),
+            width=width,
+            details=details,
+            raw_csv=raw_csv,
         )
         out = Output(output, logs)
         options: dict[str, Any] = {
@@ -379,6 +391,15 @@ def import_command(
             "--mapping", "-m", help="Mapping file, or a bundled mapping (gorgias, freshdesk)."
         ),
     ] = None,
+    errors_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--errors",
+            help="Write every rejected row to FILE as JSON Lines ({file, line, reason}); "
+            f"stderr names the first {MAX_REJECTIONS_ON_STDERR}.",
+            metavar="FILE",
+        ),
+    ] = None,
 ) -> None:
     """Turn a help-desk export or a public corpus into interaction records (JSON Lines).
 
@@ -392,34 +413,53 @@ def import_command(
 
     stderr = _stderr()
     out: Output | None = None
+    rejections: Output | None = None
+    rejected: list[str] = []
     counts = {"records": 0, "rejected": 0}
 
     def lines() -> Iterable[str]:
         for item in importers.import_records(import_format, inputs, mapping):
             if isinstance(item, importers.Rejected):
                 counts["rejected"] += 1
-                stderr.print(Text(printable(f"rejected: {item}"), style="yellow"))
+                if counts["rejected"] <= MAX_REJECTIONS_ON_STDERR:
+                    stderr.print(Text(printable(f"rejected: {item}"), style="yellow"))
+                if errors_file is not None:
+                    rejected.append(
+                        _compact({"file": item.file, "line": item.line, "reason": item.reason})
+                    )
                 continue
             counts["records"] += 1
-            yield json.dumps(item, ensure_ascii=False, separators=(",", ":")) + "\n"
+            yield _compact(item)
 
     try:
         out = Output(output, inputs)
+        if errors_file is not None:
+            rejections = Output(errors_file, inputs)
         out.write(lines())
-    except UserError as exc:
-        if out is not None:
-            out.discard()
+        if rejections is not None:
+            rejections.write(rejected)
+        if counts["rejected"] > MAX_REJECTIONS_ON_STDERR:
+            more = counts["rejected"] - MAX_REJECTIONS_ON_STDERR
+            where = f"in {errors_file}" if errors_file else "with --errors FILE"
+            stderr.print(Text(printable(f"… and {more:,} more rejected rows (all {where})")))
+    except (UserError, KeyboardInterrupt) as exc:
+        for written in (out, rejections):
+            if written is not None:
+                written.discard()
+        if isinstance(exc, KeyboardInterrupt):
+            _interrupted(exc, "nothing was written")
         _fail(str(exc))
-    except KeyboardInterrupt as exc:
-        if out is not None:
-            out.discard()
-        _interrupted(exc, "nothing was written")
     except BrokenPipeError:
         _quiet_stdout()
         raise typer.Exit(EXIT_BROKEN_PIPE) from None
     noun = "record" if counts["records"] == 1 else "records"
     stderr.print(Text(f"imported {counts['records']:,} {noun} ({counts['rejected']:,} rejected)"))
     raise typer.Exit(EXIT_GATE_FAILED if counts["rejected"] else EXIT_PASSED)
+
+
+def _compact(value: object) -> str:
+    """One line of JSON Lines."""
+    return one_line(json.dumps(value, ensure_ascii=False, separators=(",", ":"))) + "\n"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -648,6 +688,15 @@ def _interrupted(exc: KeyboardInterrupt, what: str = "") -> NoReturn:
     raise typer.Exit(EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED)
 
 
+_ABORTS = (click.exceptions.Abort, typer.Abort)
+"""Click's Abort, and typer's (which carries its own copy of click)."""
+
+
+def _is_usage_error(exc: Exception) -> bool:
+    """A ClickException (bad flags or arguments), from click or from typer's copy of it."""
+    return any(kind.__name__ == "ClickException" for kind in type(exc).__mro__)
+
+
 def _on_sigterm(signum: int, frame: object) -> None:
     raise Terminated
 
@@ -663,13 +712,10 @@ def main() -> None:
         signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         code = app(standalone_mode=False)
-    except click.exceptions.Abort as abort:  # Ctrl-C or SIGTERM outside a command's own care
+    except _ABORTS as abort:  # Ctrl-C or SIGTERM outside a command's own care
         terminated = isinstance(abort.__cause__, Terminated)
         sys.stderr.write("terminated\n" if terminated else "interrupted\n")
         sys.exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
     except BrokenPipeError:
         _quiet_stdout()
         sys.exit(EXIT_BROKEN_PIPE)
@@ -677,6 +723,9 @@ def main() -> None:
         _stderr().print(Text("error: ", style="bold red") + _plain(_system_fault(exc)))
         sys.exit(EXIT_ERROR)
     except Exception as exc:
+        if _is_usage_error(exc):  # bad flags: click's own message and exit code (2)
+            exc.show()  # type: ignore[attr-defined]
+            sys.exit(exc.exit_code)  # type: ignore[attr-defined]
         if os.environ.get("CS_SCORE_DEBUG"):
             raise
         _stderr().print(

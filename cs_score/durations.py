@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Annotated, Any
 
@@ -11,8 +12,19 @@ _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
 
 
+MAX_DURATION = 3650 * 86400.0
+"""Ten years: longer than any target or window, short of what dates can add up to."""
+
+
 def parse_duration(value: Any) -> float:
     """Seconds in a duration; raises ValueError with the accepted forms."""
+    seconds = _seconds(value)
+    if not math.isfinite(seconds) or seconds > MAX_DURATION:
+        raise ValueError("a duration can be at most 3650d (ten years)")
+    return seconds
+
+
+def _seconds(value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError("expected a duration such as 90s, 1m30s, 4h, 2d or a number of seconds")
     if isinstance(value, int | float):

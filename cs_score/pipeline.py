@@ -43,6 +43,7 @@ from cs_score import engine
 from cs_score.engine import InteractionResult
 from cs_score.errors import InputError, WorkerError
 from cs_score.idset import IdSet
+from cs_score.jsonline import one_line
 from cs_score.pickling import by_position, mypyc_attr
 from cs_score.records import (
     MAX_LINE_BYTES,
@@ -244,10 +245,10 @@ def result_json(data: dict[str, Any]) -> str:
     JSON has no word for (NaN, a datetime) is first written as msgspec writes it, as
     those dicts have it."""
     try:
-        return _COMPACT.encode(data)
+        return one_line(_COMPACT.encode(data))
     except (TypeError, ValueError):
         text: str = _COMPACT.encode(msgspec.json.decode(msgspec.json.encode(data)))
-        return text
+        return one_line(text)
 
 
 def revive(

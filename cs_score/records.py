@@ -33,6 +33,13 @@ MAX_DEPTH: Final = 64
 """Deepest nesting of JSON arrays and objects accepted in a line."""
 
 _NOT_A_NUMBER = re.compile(rb"[:\[,]\s*-?(?:NaN|Infinity)\b")
+_LEAP_SECOND = re.compile(rb'([Tt ]\d\d:\d\d):60(?:\.\d+)?(?=[Zz+\-"])')
+"""A leap second (`23:59:60`), which RFC 3339 allows and Python's times cannot hold: it is
+read as the last microsecond of the second before."""
+FIRST_YEAR: Final = 1900
+LAST_YEAR: Final = 8999
+"""Timestamps are read from years 1900 to 8999: far from the ends of what Python's times can
+hold, so no shift of time zone, target or window can run past them."""
 _NESTING = re.compile(rb'[\[\]{}"\\]')
 
 
@@ -174,6 +181,10 @@ def _decode_checked(data: bytes) -> Interaction | str:
         record: Interaction = _decoder.decode(data)
     except msgspec.ValidationError as exc:
         message = str(exc)
+        if "RFC3339" in message and b":60" in data:
+            leap = _LEAP_SECOND.sub(rb"\1:59.999999", data)
+            if leap != data:
+                return _decode_checked(leap)
         if message.startswith("Expected `object`"):
             return "not a JSON object"
         if "missing required field `id`" in message and "- at" not in message:
@@ -224,11 +235,15 @@ def _complete(record: Interaction, source: Source, zone: tzinfo) -> Decoded | Re
             record.ended_at = _with_zone(ended, zone)
         events = record.events
         naive = reordered = False
+        out_of_range = _outside_years(started) or _outside_years(answered) or _outside_years(ended)
         previous: datetime | None = None  # the last timed event's time
         for event in events:
             at = event.at
             if at is None:
                 continue
+            year = at.year
+            if year < FIRST_YEAR or year > LAST_YEAR:
+                out_of_range = True
             if at.tzinfo is None:
                 naive = True
                 break
@@ -241,6 +256,18 @@ def _complete(record: Interaction, source: Source, zone: tzinfo) -> Decoded | Re
             ]
             timed = [e.at for e in events if e.at is not None]
             reordered = any(later < earlier for earlier, later in pairwise(timed))
+        if not out_of_range and record.promises:
+            out_of_range = any(
+                _outside_years(t)
+                for p in record.promises
+                for t in (p.due, p.made_at, p.kept_at, p.notified_at)
+            )
+        if out_of_range:
+            return Rejection(
+                source.file,
+                source.line,
+                f"timestamp out of range (years {FIRST_YEAR} to {LAST_YEAR} are read)",
+            )
         if record.promises and any(_naive(p) for p in record.promises):
             record.promises = [
                 msgspec.structs.replace(
@@ -268,6 +295,10 @@ def _complete(record: Interaction, source: Source, zone: tzinfo) -> Decoded | Re
     except (OverflowError, ValueError) as exc:
         return Rejection(source.file, source.line, f"bad timestamp ({exc})")
     return Decoded(record, source, reordered, latest)
+
+
+def _outside_years(moment: datetime | None) -> bool:
+    return moment is not None and not FIRST_YEAR <= moment.year <= LAST_YEAR
 
 
 def _naive(promise: Promise) -> bool:

@@ -9,6 +9,7 @@ misspelt key or kind, the nearest valid one.
 from __future__ import annotations
 
 import difflib
+import os
 import types
 import typing
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ from cs_score.checks.params.base import Condition, RuleBase
 from cs_score.errors import Location, Problem, RuleSetError
 from cs_score.grading import LOWEST_GRADE, Grading
 from cs_score.phrases import PhraseBook, PhraseIndex, bundled_packs
+from cs_score.textfile import UnreadableFile, read_text
 from cs_score.yamlsource import LocDict, LocList, load_yaml
 
 FORMAT_VERSION = 1
@@ -160,10 +162,40 @@ class _Loaded:
     """Problems met while following `extends`; the file's own content is still validated."""
 
 
+MAX_RULES_FILE_BYTES = 2 << 20
+"""The largest rules file read (2 MiB: a rule set with thousands of phrases is under 200 KiB)."""
+
+EXTENDS_PATH_VARIABLE = "CS_SCORE_EXTENDS_PATH"
+"""Folders (separated like PATH) that `extends` may reach besides the rule set's own folder."""
+
+
+def extends_roots(top: Path | None, extra: str | None) -> tuple[Path, ...]:
+    """The folders a path in `extends` may lead into: the top rules file's folder, and those
+    named in CS_SCORE_EXTENDS_PATH."""
+    roots = [Path(os.path.realpath(top.parent))] if top is not None else []
+    for folder in (extra or "").split(os.pathsep):
+        if folder:
+            roots.append(Path(os.path.realpath(folder)))
+    return tuple(roots)
+
+
+def _inside(path: Path, roots: tuple[Path, ...]) -> bool:
+    real = Path(os.path.realpath(path))
+    return any(real == root or root in real.parents for root in roots)
+
+
 def _read(
-    reference: str, base_dir: Path | None, chain: list[tuple[str, str]], at: Location | None
+    reference: str,
+    base_dir: Path | None,
+    chain: list[tuple[str, str]],
+    at: Location | None,
+    roots: tuple[Path, ...] = (),
 ) -> _Loaded:
-    """Read a rules file and, recursively, what it extends; `chain` holds (key, name) so far."""
+    """Read a rules file and, recursively, what it extends; `chain` holds (key, name) so far.
+
+    A path in `extends` must stay inside `roots` (see `extends_roots`), so that a rule set
+    cannot make the tool read, and print in its errors, any other file of the machine.
+    """
     candidate = (base_dir / reference) if base_dir is not None else Path(reference)
     if _is_preset_name(reference) and not candidate.is_file():
         names = preset_names()
@@ -186,21 +218,26 @@ def _read(
     else:
         path = candidate
         name = str(path)
+        if at is not None and not _inside(path, roots):
+            where = ", ".join(str(root) for root in roots) or "no folder (a bundled rule set)"
+            raise RuleSetError(
+                [
+                    Problem(
+                        at,
+                        "extends",
+                        f"{reference}: outside the folders `extends` may reach ({where}); "
+                        f"name a bundled rule set, a file under the rule set's folder, or add "
+                        f"a folder to {EXTENDS_PATH_VARIABLE}",
+                    )
+                ]
+            )
         try:
-            text = path.read_text("utf-8")
-        except FileNotFoundError:
-            raise RuleSetError(
-                [Problem(at, "extends" if at else "", f"{name}: no such file")]
-            ) from None
-        except IsADirectoryError:
-            raise RuleSetError(
-                [Problem(at, "extends" if at else "", f"{name}: is a directory")]
-            ) from None
-        except UnicodeDecodeError:
-            raise RuleSetError([Problem(Location(name, 1), "", "not UTF-8 text")]) from None
-        except OSError as exc:
-            raise RuleSetError([Problem(at, "", f"{name}: cannot read ({exc.strerror})")]) from None
+            text = read_text(path, MAX_RULES_FILE_BYTES, "rules file")
+        except UnreadableFile as exc:
+            raise RuleSetError([Problem(at, "extends" if at else "", f"{name}: {exc}")]) from None
         here = path.parent
+        if at is None:
+            roots = extends_roots(path, os.environ.get(EXTENDS_PATH_VARIABLE))
     key = str(Path(name).resolve()) if here is not None else name
     keys = [k for k, _ in chain]
     if key in keys:
@@ -214,6 +251,18 @@ def _read(
         raise RuleSetError(
             [Problem(Location(name, 1, 1), "", "a rules file must be a mapping of keys")]
         )
+    if raw and not any(key in RuleSetModel.model_fields for key in raw):
+        # Not a rule set at all: say so without quoting any of it (it may hold secrets).
+        raise RuleSetError(
+            [
+                Problem(
+                    Location(name, 1, 1),
+                    "",
+                    "not a rules file: none of its top-level keys is a rules-file key "
+                    f"({', '.join(RuleSetModel.model_fields)})",
+                )
+            ]
+        )
     parent_ref = raw.get("extends")
     if parent_ref is None:
         return _Loaded(raw, [name])
@@ -225,7 +274,7 @@ def _read(
         )
         return _Loaded(_without_extends(raw), [name], [problem])
     try:
-        parent = _read(parent_ref, here, [*chain, (key, name)], raw.where("extends"))
+        parent = _read(parent_ref, here, [*chain, (key, name)], raw.where("extends"), roots)
     except RuleSetError as exc:
         # Keep going with this file alone, so its own problems are reported in the same run.
         return _Loaded(_without_extends(raw), [name], exc.problems)
@@ -615,6 +664,64 @@ def _reference_problems(
     return problems
 
 
+MAX_RULES = 200
+"""Rules in a rule set, after `extends` (a real standard has tens; each costs every record)."""
+MAX_OVERRIDES = 200
+MAX_PHRASES = 20_000
+"""Phrases a rule set adds to the bundled packs and inline in rules, all together."""
+MAX_PHRASE_CHARS = 300
+
+
+def _size_problems(raw: LocDict) -> list[Problem]:
+    """A rule set too large to be a standard: too many rules, overrides or phrases, or a phrase
+    too long. Checked before anything else, so such a file is refused at once."""
+    problems: list[Problem] = []
+    for key, limit in (("rules", MAX_RULES), ("overrides", MAX_OVERRIDES)):
+        items = raw.get(key)
+        if isinstance(items, list) and len(items) > limit:
+            problems.append(
+                Problem(raw.where(key), key, f"{len(items):,} {key}; at most {limit:,} are read")
+            )
+    phrase_lists: list[tuple[LocList, str]] = []
+    packs = raw.get("phrases")
+    if isinstance(packs, LocDict):
+        for name, pack in packs.items():
+            if isinstance(pack, LocDict):
+                phrase_lists.extend(
+                    (items, f"phrases.{name}.{language}")
+                    for language, items in pack.items()
+                    if isinstance(items, LocList)
+                )
+    rules = raw.get("rules")
+    if isinstance(rules, LocList):
+        for index, rule in enumerate(rules[: MAX_RULES + 1]):
+            if isinstance(rule, LocDict) and isinstance(rule.get("phrases"), LocList):
+                phrase_lists.append((rule["phrases"], f"rules[{_item_name(rule, index)}].phrases"))
+    total = 0
+    for items, path in phrase_lists:
+        total += len(items)
+        for index, phrase in enumerate(items):
+            if isinstance(phrase, str) and len(phrase) > MAX_PHRASE_CHARS:
+                problems.append(
+                    Problem(
+                        items.where(index),
+                        f"{path}[{index}]",
+                        f"a phrase of {len(phrase):,} characters; at most {MAX_PHRASE_CHARS} "
+                        "are read",
+                    )
+                )
+                break
+    if total > MAX_PHRASES:
+        problems.append(
+            Problem(
+                packs.loc if isinstance(packs, LocDict) else raw.loc,
+                "phrases",
+                f"{total:,} phrases; at most {MAX_PHRASES:,} are read",
+            )
+        )
+    return problems
+
+
 def _pack_problems(
     rules: list[RuleBase], raw: LocDict, book: PhraseBook, calendars: dict[str, CalendarSpec]
 ) -> list[Problem]:
@@ -789,6 +896,9 @@ def load_ruleset(reference: str | None) -> RuleSet:
     """Load a rules file (path) or a bundled preset (name); None means the `default` preset."""
     loaded = _read(reference or "default", None, [], None)
     raw = loaded.raw
+    too_large = _size_problems(raw)
+    if too_large:
+        raise RuleSetError([*loaded.problems, *too_large])
     partial = bool(loaded.problems)
     model, rules, problems = _validate(raw, partial)
     problems = [*loaded.problems, *problems]

@@ -8,6 +8,7 @@ bounded nesting, and aliases cannot expand into a "billion laughs".
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import yaml
@@ -15,6 +16,9 @@ import yaml
 from cs_score.errors import Location, Problem, RuleSetError
 
 MAX_NODES = 100_000
+MAX_NUMBER_CHARS = 30
+"""The longest number read: enough for any real figure, short of Python's own digit limit."""
+_NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
 MAX_DEPTH = 64
 
 
@@ -100,12 +104,52 @@ class _Builder:
                 items.append(self.build(item_node, depth + 1))
                 items.item_locs.append(_loc(self.file, item_node))
             return items
-        return self.loader.construct_object(node, deep=True)
+        if node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_CHARS:
+            raise RuleSetError(
+                [
+                    Problem(
+                        _loc(self.file, node),
+                        "",
+                        f"a number of {len(node.value):,} characters; "
+                        f"at most {MAX_NUMBER_CHARS} are read",
+                    )
+                ]
+            )
+        value = self.loader.construct_object(node, deep=True)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise RuleSetError(
+                [
+                    Problem(
+                        _loc(self.file, node),
+                        "",
+                        "not a finite number (.inf and .nan mean nothing in a rule set)",
+                    )
+                ]
+            )
+        return value
+
+
+def _code(character: int | str) -> int:
+    return character if isinstance(character, int) else ord(character)
 
 
 def load_yaml(text: str, file: str) -> Any:
     """Parse one YAML document into LocDict / LocList / scalars, or raise RuleSetError."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)  # checks every character at once
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise RuleSetError(
+            [
+                Problem(
+                    Location(file, line, column),
+                    "",
+                    f"not valid YAML: the control character {_code(exc.character):#06x} "
+                    "is not allowed (write it as an escape in a quoted string)",
+                )
+            ]
+        ) from None
     try:
         try:
             node = loader.get_single_node()

@@ -344,4 +344,5 @@ def test_a_value_json_has_no_word_for_is_written_as_before() -> None:
     assert (
         result_json(data) == '{"score":null,"evidence":{"at":"2026-03-01T09:30:00Z","ratio":null}}'
     )
-    assert result_json({"text": "café\n\u2028"}) == '{"text":"café\\n\u2028"}'
+    # U+2028 is escaped, so that a reader that splits lines with str.splitlines() keeps the line.
+    assert result_json({"text": "café\n\u2028"}) == '{"text":"café\\n\\u2028"}'

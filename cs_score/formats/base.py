@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from cs_score.durations import format_duration
+from cs_score.jsonline import one_line
 from cs_score.report import Report
 
 
@@ -23,6 +24,8 @@ class FormatOptions:
     color: bool = False
     width: int = 100
     details: bool = False
+    raw_csv: bool = False
+    """csv: text cells exactly as recorded, without the spreadsheet-safe `'` (see formats/csv)."""
 
 
 class Format(Protocol):
@@ -40,14 +43,15 @@ class Format(Protocol):
 
 def json_texts(results: Iterable[dict[str, Any]]) -> Iterator[str]:
     """Each result as one line of compact JSON, `json.dumps(result, ensure_ascii=False,
-    separators=(",", ":"))`. Results that already hold that text (a run's stored results,
+    separators=(",", ":"))` with U+2028, U+2029 and U+0085 escaped (see `cs_score.jsonline`).
+    Results that already hold that text (a run's stored results,
     through `json_texts()`) hand it over as it is, without a decode and an encode."""
     stored = getattr(results, "json_texts", None)
     if stored is not None:
         yield from stored()
         return
     for result in results:
-        yield json.dumps(result, ensure_ascii=False, separators=(",", ":"))
+        yield one_line(json.dumps(result, ensure_ascii=False, separators=(",", ":")))
 
 
 # Characters that would act rather than show: controls (C0, DEL, C1: escape sequences, bell,

@@ -7,9 +7,15 @@ unrated interaction, a record without an agent. `passed` is `true` or `false`. A
 is already a column name gets the column `rule:ID`.
 
 Quoting follows RFC 4180 (comma-separated, CRLF line ends, a field with a comma, a quote or a
-line break is quoted and its quotes doubled), so text is carried exactly as the record had it.
-DuckDB's `read_csv('report.csv')` loads it with no options and the right types. Rejected lines
-are not rows; they are named on stderr and in the `json` report.
+line break is quoted and its quotes doubled). DuckDB's `read_csv('report.csv')` loads it with no
+options and the right types. Rejected lines are not rows; they are named on stderr and in the
+`json` report.
+
+Spreadsheet-safe: a text cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return
+(an id, an agent's name, a rule id...) is written with a `'` in front, so a spreadsheet shows it
+as text instead of running it as a formula (`=HYPERLINK(...)`, `=cmd|...`): the OWASP rule
+against CSV injection. Numbers are never changed. `--raw-csv` writes text exactly as the record
+had it, for programs that read the file as data.
 """
 
 from __future__ import annotations
@@ -38,6 +44,10 @@ FIXED_COLUMNS = (
 ROWS_PER_CHUNK = 1000
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet takes for the start of a formula, in a cell of text."""
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -46,6 +56,11 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         return repr(value)
     return str(value)
+
+
+def spreadsheet_safe(text: str) -> str:
+    """A text cell that no spreadsheet will run as a formula."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def rule_columns(rule_ids: list[str]) -> list[str]:
@@ -61,21 +76,25 @@ class CsvFormat:
 
     def render(self, report: Report, results: Iterable[dict[str, Any]]) -> Iterator[str]:
         rule_ids = [rule["id"] for rule in report.rules_summary]
+        text = (lambda value: value) if self.options.raw_csv else spreadsheet_safe
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-        writer.writerow([*FIXED_COLUMNS, *rule_columns(rule_ids)])
+        writer.writerow([text(name) for name in (*FIXED_COLUMNS, *rule_columns(rule_ids))])
         for count, result in enumerate(results, 1):
             rules = result["rules"]
             writer.writerow(
                 [
-                    _cell(result["id"]),
-                    _cell(result["source"]["file"]),
+                    text(_cell(result["id"])),
+                    text(_cell(result["source"]["file"])),
                     _cell(result["source"]["line"]),
                     _cell(result["score"]),
-                    _cell(result["grade"]),
+                    text(_cell(result["grade"])),
                     _cell(result["passed"]),
-                    _cell(result["critical_failure"]),
-                    *(_cell(result.get(name)) for name in ("agent", "team", "channel", "case")),
+                    text(_cell(result["critical_failure"])),
+                    *(
+                        text(_cell(result.get(name)))
+                        for name in ("agent", "team", "channel", "case")
+                    ),
                     *(_cell(rules[r]["credit"] if r in rules else None) for r in rule_ids),
                 ]
             )

@@ -110,6 +110,7 @@ from cs_score.importers._common import (
     read_lines,
     sort_key,
 )
+from cs_score.textfile import UnreadableFile, read_text
 from cs_score.yamlsource import LocDict, load_yaml
 
 ROLES = ("customer", "agent", "bot", "system")
@@ -210,16 +211,11 @@ def load_mapping(name_or_path: str) -> Mapping:
     ):
         path = name_or_path
         try:
-            if os.path.getsize(path) > MAX_MAPPING_BYTES:
-                raise ImportFault(f"{path}: a mapping file is at most {MAX_MAPPING_BYTES:,} bytes")
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read()
+            text = read_text(path, MAX_MAPPING_BYTES, "mapping file")
         except FileNotFoundError:
             raise ImportFault(f"{path}: no such mapping file") from None
-        except UnicodeDecodeError:
-            raise ImportFault(f"{path}: not valid UTF-8") from None
-        except OSError as exc:
-            raise ImportFault(f"{path}: cannot read ({exc.strerror or exc})") from None
+        except UnreadableFile as exc:
+            raise ImportFault(f"{path}: {exc}") from None
         return parse_mapping(text, path)
     known = bundled_mappings()
     if name_or_path not in known:
@@ -500,37 +496,93 @@ def _column_label(candidates: tuple[str, ...]) -> str:
     return " or ".join(candidates)
 
 
+MAX_ROW_LINES = 1_000
+"""The most physical lines one CSV row may span (a long e-mail with its quoted history is a few
+hundred): past that, a quote is taken to be one that never closes."""
+MAX_BROKEN_ROWS = 1_000
+"""Rows whose quote never closes before a file is taken not to be CSV of this shape at all
+(each costs reading up to MAX_ROW_LINES lines again)."""
+
+
+class _CsvLines:
+    """The physical lines fed to the csv reader, numbered, with a way to go back.
+
+    A row whose quote never closes (or whose field grows past the limit) would swallow every
+    line after it. The lines of the row being read are kept (at most `MAX_ROW_LINES`, each at
+    most MAX_LINE_BYTES), so that reading can start again at the line after the row's first.
+    """
+
+    def __init__(self, lines: Iterator[Line]) -> None:
+        self._lines = lines
+        self._replay: list[Line] = []
+        self.row: list[Line] = []
+        """The lines of the row being read."""
+        self.problems: dict[int, str] = {}
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        line = self._replay.pop() if self._replay else next(self._lines)
+        if line.problem:
+            self.problems[line.number] = line.problem
+        self.row.append(line)
+        if len(self.row) > MAX_ROW_LINES:
+            raise csv.Error(f"a row longer than {MAX_ROW_LINES:,} lines")
+        return line.text
+
+    def start_row(self) -> None:
+        self.row = []
+
+    def resume_after_first(self) -> None:
+        """Read again from the line after the current row's first (its quote did not close)."""
+        self._replay.extend(reversed(self.row[1:]))
+        for line in self.row[1:]:
+            self.problems.pop(line.number, None)
+        self.row = []
+
+
 def _csv_rows(path: str, mapping: Mapping) -> Iterator[_Row | Rejected]:
     # A message body may be long (an e-mail with its quoted history): allow fields as long as
     # the longest line we accept, rather than the csv module's default of 128 KiB.
     csv.field_size_limit(max(csv.field_size_limit(), MAX_LINE_BYTES))
     with open_input(path) as (name, stream):
-        problems: dict[int, str] = {}
+        lines = _CsvLines(read_lines(name, stream))
 
-        def texts(lines: Iterable[Line]) -> Iterator[str]:
-            for line in lines:
-                if line.problem:
-                    problems[line.number] = line.problem
-                yield line.text
+        def reader() -> Iterator[list[str]]:
+            return csv.reader(lines, delimiter=mapping.delimiter, strict=True)
 
-        reader = csv.reader(
-            texts(read_lines(name, stream)), delimiter=mapping.delimiter, strict=True
-        )
+        rows = reader()
         header: list[str] | None = None
         index: dict[str, int] = {}
+        broken = 0
         while True:
-            first_line = reader.line_num + 1
+            lines.start_row()
             try:
-                cells = next(reader)
+                cells = next(rows)
             except StopIteration:
                 break
             except csv.Error as exc:
+                first_line = lines.row[0].number if lines.row else 0
                 if header is None:
                     raise ImportFault(f"{name}: the header row is not valid CSV ({exc})") from None
-                yield Rejected(name, first_line, f"not a valid CSV row ({exc})")
+                yield Rejected(name, first_line, _broken_row(exc, lines.row))
+                broken += 1
+                if broken > MAX_BROKEN_ROWS:
+                    raise ImportFault(
+                        f"{name}:{first_line}: over {MAX_BROKEN_ROWS:,} rows whose quotes do not "
+                        "close; stopped (is the delimiter or the format right?)"
+                    ) from None
+                if len(lines.row) > 1:
+                    lines.resume_after_first()
+                rows = reader()  # a fresh reader: outside any quote again
                 continue
-            last_line = reader.line_num
-            bad = [problems.pop(n) for n in range(first_line, last_line + 1) if n in problems]
+            first_line = lines.row[0].number
+            bad = [
+                lines.problems.pop(line.number)
+                for line in lines.row
+                if line.number in lines.problems
+            ]
             if header is None:
                 if bad:
                     raise ImportFault(f"{name}: the header line is {bad[0]}")
@@ -554,6 +606,17 @@ def _csv_rows(path: str, mapping: Mapping) -> Iterator[_Row | Rejected]:
             yield _Row(name, first_line, {column: cells[i] for column, i in index.items()})
         if header is None:
             raise ImportFault(f"{name}: empty file (no header row)")
+
+
+def _broken_row(exc: csv.Error, row: list[Line]) -> str:
+    """Why a CSV row could not be read, and which lines it took with it."""
+    if len(row) <= 1:
+        return f"not a valid CSV row ({exc})"
+    last = row[-1].number
+    return (
+        f"not a valid CSV row ({exc}): a quoted field opened here does not close by line "
+        f"{last:,}; reading went on from the next line"
+    )
 
 
 def _check_header(name: str, header: list[str], mapping: Mapping) -> None:

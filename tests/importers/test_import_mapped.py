@@ -341,13 +341,15 @@ def test_malformed_quoting_is_rejected_with_its_line(tmp_path: Path) -> None:
                 'A,2024-03-01T09:00:00Z,customer,"ab"cd\n'
                 "A,2024-03-01T09:01:00Z,customer,fine\n"
                 'A,2024-03-01T09:02:00Z,customer,"never closed\n'
-                "A,2024-03-01T09:03:00Z,customer,swallowed\n")  # fmt: skip
+                "A,2024-03-01T09:03:00Z,customer,kept\n")  # fmt: skip
     records, rejected = _run("csv", [path], _mapping())
     assert rejected == [
         f"{path}:2: not a valid CSV row (',' expected after '\"')",
-        f"{path}:4: not a valid CSV row (unexpected end of data)",
+        f"{path}:4: not a valid CSV row (unexpected end of data): a quoted field opened here "
+        "does not close by line 5; reading went on from the next line",
     ]
-    assert [e["text"] for e in records[0]["events"]] == ["fine"]
+    # The row after the unclosed quote is read again on its own, not swallowed.
+    assert [e["text"] for e in records[0]["events"]] == ["fine", "kept"]
 
 
 def test_a_long_message_body_is_kept(tmp_path: Path) -> None:

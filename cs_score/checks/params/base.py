@@ -71,7 +71,7 @@ class RuleBase(BaseModel):
 
     id: str = Field(description="unique name of the rule, used in reports and overrides")
     kind: str
-    weight: float = Field(1.0, ge=0, description="share of the score this rule carries")
+    weight: float = Field(1.0, ge=0, le=10_000, description="share of the score this rule carries")
     critical: bool = Field(False, description="a failure makes the interaction score 0")
     enabled: bool = Field(True, description="false switches the rule off")
     when: Condition | None = Field(None, description="apply the rule only where this holds")

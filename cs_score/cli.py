@@ -27,7 +27,14 @@ from rich.progress import Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from cs_score import __version__, api, authoring, casetests
-from cs_score.errors import Problem, RuleSetError, Terminated, UsageError, UserError
+from cs_score.errors import (
+    Problem,
+    RuleSetError,
+    Terminated,
+    UsageError,
+    UserError,
+    WorkerError,
+)
 from cs_score.explain import explain
 from cs_score.formats import FormatName, FormatOptions
 from cs_score.formats.base import printable
@@ -167,8 +174,13 @@ def _evaluate_on_dask(
     except ImportError:
         raise UsageError(f"--engine dask needs Dask: {DASK_EXTRA}") from None
     files = on_dask.expand_paths(logs)  # a missing input fails before a cluster starts
-    with on_dask.connect(scheduler, workers):
-        return on_dask.evaluate(files, ruleset, **options)
+    try:
+        with on_dask.connect(scheduler, workers):
+            return on_dask.evaluate(files, ruleset, **options)
+    except (UserError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # KilledWorker, a nanny that failed to start, a lost scheduler
+        raise WorkerError(f"the Dask cluster failed: {type(exc).__name__}: {exc}") from None
 
 
 def _report_rejections(console: Console, errors: list[dict[str, object]]) -> None:
@@ -604,16 +616,24 @@ def init_command(
 
     Example: [bold]cs-score init my-standard[/bold]
     """
+    written: list[Path] = []
     try:
         planned = authoring.plan_init(folder)
         folder.mkdir(parents=True, exist_ok=True)
         for path, text in planned:
             with open(path, "x", encoding="utf-8", newline="\n") as handle:
+                written.append(Path(path))
                 handle.write(text)
     except FileExistsError as exc:
         _fail(f"{exc.filename}: already exists; stopped there")
     except OSError as exc:
-        _fail(f"{exc.filename or folder}: cannot write ({exc.strerror})")
+        # All or nothing: a half-written starter would stop the next `init` from running.
+        for path in written:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        _fail(
+            f"{exc.filename or (written[-1] if written else folder)}: cannot write ({exc.strerror})"
+        )
     except UserError as exc:
         _fail(str(exc))
     stderr = _stderr()

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -527,24 +527,53 @@ def test_import_into_a_closed_pipe_exits_quietly(write) -> None:
     assert (importer.returncode, stderr) == (141, b"")
 
 
-def test_init_on_a_full_disk_leaves_nothing_and_can_run_again(tmp_path: Path) -> None:
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 1 MiB file system, to fill up (mounting needs root, which CI has)."""
     small = tmp_path / "small"
     small.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(small)]).returncode:
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(small)]).returncode:
         pytest.skip("mounting a small file system needs root")
     try:
-        done = subprocess.run(
-            [*CS_SCORE, "init", str(small / "standard")], capture_output=True, timeout=60
-        )
-        assert done.returncode == 2
-        assert done.stderr.decode() == (
-            f"error: {small}/standard/rules.schema.json: cannot write (No space left on device)\n"
-        )
-        assert list((small / "standard").iterdir()) == []
+        yield small
     finally:
         subprocess.run(["umount", str(small)], check=True)
-    done = subprocess.run([*CS_SCORE, "init", str(small / "standard")], capture_output=True)
+
+
+def test_init_on_a_full_disk_leaves_nothing_and_can_run_again(small_disk: Path) -> None:
+    (small_disk / "filler").write_bytes(b"x" * ((1 << 20) - (16 << 10)))
+    done = subprocess.run(
+        [*CS_SCORE, "init", str(small_disk / "standard")], capture_output=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert done.stderr.decode() == (
+        f"error: {small_disk}/standard/rules.schema.json: cannot write (No space left on device)\n"
+    )
+    assert list((small_disk / "standard").iterdir()) == []
+    (small_disk / "filler").unlink()
+    done = subprocess.run([*CS_SCORE, "init", str(small_disk / "standard")], capture_output=True)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_full_temporary_folder_is_one_line_and_exit_2(
+    small_disk: Path, tmp_path: Path, jobs: str
+) -> None:
+    log = tmp_path / "log.jsonl"
+    log.write_text("".join(GOOD.replace('"ok"', f'"i{i}"') for i in range(4000)))
+    target = tmp_path / "report.json"
+    done = subprocess.run(
+        [*CS_SCORE, "evaluate", str(log), "-f", "json", "-o", str(target), "--jobs", jobs],
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "TMPDIR": str(small_disk)},
+    )
+    assert done.returncode == 2
+    assert done.stderr.decode().splitlines()[-1] == (
+        "error: no space left on the device; the run was stopped (set TMPDIR to a folder with "
+        "more room if the temporary files filled it)"
+    )
+    assert not target.exists()
 
 
 def test_a_failing_dask_cluster_is_one_line_and_exit_2(monkeypatch, log: Path) -> None:

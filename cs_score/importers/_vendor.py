@@ -31,11 +31,12 @@ MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
 @dataclass(frozen=True, slots=True)
 class Document:
     """One API response body and where it was read: its file and its line (1 for a file that
-    is one document)."""
+    is one document, then `whole`)."""
 
     file: str
     line: int
     body: Any
+    whole: bool = False
 
 
 def read_documents(path: str) -> Iterator[Document | Rejected]:
@@ -55,10 +56,12 @@ def read_documents(path: str) -> Iterator[Document | Rejected]:
     except UnicodeDecodeError:
         raise ImportFault(f"{name}: not valid UTF-8") from None
     try:
-        yield Document(name, 1, json.loads(text))
-        return
+        whole = json.loads(text)
     except (json.JSONDecodeError, RecursionError):
         pass
+    else:
+        yield Document(name, 1, whole, whole=True)
+        return
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue

@@ -124,5 +124,3 @@ def epoch_seconds(value: Any, what: str) -> datetime:
         return from_epoch_ms(value * 1000)
     except (OverflowError, ValueError):
         raise Reject(f"bad {what} {json.dumps(value)}") from None
-
-

@@ -124,7 +124,9 @@ def _record(conversation_id: str, body: Any, tally: Tally) -> dict[str, Any]:
     if agent:
         record["agent"] = agent
     categories = items(obj(body.get("conversation_info")).get("categories"))
-    tags = [text(obj(c).get("display_name")) for c in categories if text(obj(c).get("display_name"))]
+    tags = [
+        text(obj(c).get("display_name")) for c in categories if text(obj(c).get("display_name"))
+    ]
     if tags:
         record["tags"] = tags
     events = []
@@ -141,4 +143,3 @@ def _time(usec: int) -> str:
         return format_time(_UTC_EPOCH + timedelta(microseconds=usec))
     except OverflowError:
         raise Reject(f"bad start_timestamp_usec {usec}") from None
-

@@ -103,6 +103,7 @@ from cs_score.importers._common import (
     ImportItem,
     Line,
     Rejected,
+    Tally,
     did_you_mean,
     format_time,
     from_epoch_ms,
@@ -817,18 +818,32 @@ class _Conversation:
         return record
 
 
-def read_csv(paths: Sequence[str], mapping: Mapping | None = None) -> Iterator[ImportItem]:
+def read_csv(
+    paths: Sequence[str], mapping: Mapping | None = None, tally: Tally | None = None
+) -> Iterator[ImportItem]:
     """Records from CSV exports read through a mapping."""
     checked = require_mapping(mapping, "csv")
     rows = (row for path in paths for row in _csv_rows(path, checked))
-    return _records(rows, checked)
+    counts = tally if tally is not None else Tally()
+    return _records(_counted_rows(rows, counts), checked, counts)
 
 
-def read_jsonl(paths: Sequence[str], mapping: Mapping | None = None) -> Iterator[ImportItem]:
+def read_jsonl(
+    paths: Sequence[str], mapping: Mapping | None = None, tally: Tally | None = None
+) -> Iterator[ImportItem]:
     """Records from JSON Lines exports read through a mapping."""
     checked = require_mapping(mapping, "jsonl")
     rows = (row for path in paths for row in _jsonl_rows(path))
-    return _records(rows, checked)
+    counts = tally if tally is not None else Tally()
+    return _records(_counted_rows(rows, counts), checked, counts)
+
+
+def _counted_rows(rows: Iterable[_Row | Rejected], tally: Tally) -> Iterator[_Row | Rejected]:
+    """Rows as they are read, counted; a row rejected later is counted where it is rejected."""
+    tally.unit = "rows"
+    for row in rows:
+        tally.read += 1
+        yield row
 
 
 def require_mapping(mapping: Mapping | None, fmt: str) -> Mapping:
@@ -845,11 +860,16 @@ def require_mapping(mapping: Mapping | None, fmt: str) -> Mapping:
     return mapping
 
 
-def _records(rows: Iterable[_Row | Rejected], mapping: Mapping) -> Iterator[ImportItem]:
-    if mapping.level == "interaction":
-        yield from _interactions(rows, mapping)
-    else:
-        yield from _messages(rows, mapping)
+def _records(
+    rows: Iterable[_Row | Rejected], mapping: Mapping, tally: Tally | None = None
+) -> Iterator[ImportItem]:
+    items = (
+        _interactions(rows, mapping) if mapping.level == "interaction" else _messages(rows, mapping)
+    )
+    for item in items:
+        if isinstance(item, Rejected) and tally is not None:
+            tally.rejected += 1
+        yield item
 
 
 def _interactions(rows: Iterable[_Row | Rejected], mapping: Mapping) -> Iterator[ImportItem]:

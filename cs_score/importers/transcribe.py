@@ -63,7 +63,7 @@ from cs_score.importers._common import (
     load_json_document,
     refuse_mapping,
 )
-from cs_score.importers._vendor import Reject, ident, items, iso_time, obj, read_documents, text
+from cs_score.importers._vendor import Reject, ident, iso_time, items, obj, read_documents, text
 
 FORMAT = "amazon-transcribe"
 UNIT = "calls"

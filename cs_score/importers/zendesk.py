@@ -80,8 +80,8 @@ from cs_score.importers._vendor import (
     Document,
     Reject,
     ident,
-    items,
     iso_time,
+    items,
     obj,
     read_documents,
     text,
@@ -224,9 +224,7 @@ def _take(document: Document, export: _Export, tally: Tally) -> None:
     comments = items(body.get("comments"))
     if comments:
         if bundled is None:
-            tally.skip(
-                "comment page without its ticket", "comment pages without their ticket"
-            )
+            tally.skip("comment page without its ticket", "comment pages without their ticket")
         else:
             for comment in comments:
                 _add_comment(bundled, obj(comment), "")
@@ -236,7 +234,9 @@ def _take(document: Document, export: _Export, tally: Tally) -> None:
         for child in items(event.get("child_events")):
             child = obj(child)
             if child.get("event_type") != "Comment":
-                tally.skip("ticket event that is not a comment", "ticket events that are not comments")
+                tally.skip(
+                    "ticket event that is not a comment", "ticket events that are not comments"
+                )
                 continue
             if not ticket_id:
                 tally.skip("comment event without ticket_id", "comment events without ticket_id")
@@ -255,9 +255,7 @@ def _record(ticket_id: str, ticket: _Ticket, export: _Export, tally: Tally) -> d
     requester = ident(body.get("requester_id"))
     events, first_agent = _events(ticket, requester, export, tally)
     if not events:
-        raise Reject(
-            "no comments (export its comments, or the ticket events with comment_events)"
-        )
+        raise Reject("no comments (export its comments, or the ticket events with comment_events)")
     record: dict[str, Any] = {"id": ticket_id}
     via = text(obj(body.get("via")).get("channel"))
     if via:
@@ -330,9 +328,8 @@ def _events(
             event["type"] = "note"
         if body:
             event["text"] = body
-        if role == "agent" and user is not None and text(user.get("name")):
-            if not first_agent and "type" not in event:
-                first_agent = text(user["name"])
+        if role == "agent" and user is not None and not first_agent and "type" not in event:
+            first_agent = text(user.get("name"))
         timed.append((when, order, event))
     timed.sort(key=lambda item: (sort_key(item[0]), item[1]))
     return timed, first_agent

@@ -32,6 +32,7 @@ from cs_score.importers import (
 )
 from cs_score.importers._common import ImportFault, ImportItem, Rejected, Tally, did_you_mean
 from cs_score.importers.mapped import Mapping, bundled_mappings, load_mapping, parse_mapping
+from cs_score.importers.mapping_file import MappingError, mapping_schema, mapping_schema_text
 
 __all__ = [
     "FORMATS",
@@ -39,6 +40,7 @@ __all__ = [
     "ImportFault",
     "ImportItem",
     "Mapping",
+    "MappingError",
     "Rejected",
     "Tally",
     "bundled_mappings",
@@ -46,6 +48,8 @@ __all__ = [
     "get",
     "import_records",
     "load_mapping",
+    "mapping_schema",
+    "mapping_schema_text",
     "parse_mapping",
     "summary",
 ]

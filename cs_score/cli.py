@@ -479,6 +479,11 @@ def import_command(
             more = counts["rejected"] - MAX_REJECTIONS_ON_STDERR
             where = f"in {errors_file}" if errors_file else "with --errors FILE"
             stderr.print(Text(printable(f"… and {more:,} more rejected rows (all {where})")))
+    except importers.MappingError as exc:
+        for written in (out, rejections):
+            if written is not None:
+                written.discard()
+        _print_problems(exc.problems, "the mapping file; nothing was imported")
     except (UserError, KeyboardInterrupt) as exc:
         for written in (out, rejections):
             if written is not None:

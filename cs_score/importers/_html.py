@@ -34,36 +34,26 @@ QUOTE_CLASSES = frozenset(
 """`class` names that mark quoted history or a signature; such an element is not text."""
 
 _NEVER_TEXT = frozenset({"script", "style", "head", "title", "template"})
-_BLOCKS = frozenset(
-    {
-        "p",
-        "div",
-        "br",
-        "li",
-        "ul",
-        "ol",
-        "tr",
-        "table",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "blockquote",
-        "pre",
-        "hr",
-        "section",
-        "article",
-        "header",
-        "footer",
-    }
+_PARAGRAPHS = frozenset(
+    {"p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "ul", "ol", "hr"}
 )
+"""Elements set apart by a blank line."""
+_LINES = frozenset({"div", "br", "li", "tr", "section", "article", "header", "footer", "dd", "dt"})
+"""Elements that start a new line."""
 _VOID = frozenset(
     {"br", "hr", "img", "input", "meta", "link", "area", "base", "col", "embed", "source", "wbr"}
 )
 _SPACES = re.compile(r"[ \t\f\v\r\u00a0]+")
-_BLANK_LINES = re.compile(r"\n\s*\n+")
+_SOURCE_BREAKS = re.compile(r"[\r\n\f\v]+")
+_BREAK_RUN = re.compile(r"[ \t\u00a0]*[\n\f\v][\s\f\v]*")
+
+
+def _merge_breaks(run: re.Match[str]) -> str:
+    """A run of break marks as one or two newlines: a blank line between paragraphs and for
+    two <br> in a row, a plain line break otherwise."""
+    marks = run.group()
+    blank = "\f" in marks or marks.count("\v") >= 2
+    return "\n\n" if blank else "\n"
 
 
 class _TextParser(HTMLParser):
@@ -94,11 +84,19 @@ class _TextParser(HTMLParser):
         if tag not in _VOID and self._skips(tag, attrs):
             self.skipping.append(tag)
             return
-        if tag in _BLOCKS:
-            self.parts.append("\n")
+        self._break(tag)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if not self.skipping and tag in _BLOCKS:
+        if not self.skipping:
+            self._break(tag)
+
+    def _break(self, tag: str) -> None:
+        # Marks, merged in clean_html: \f a paragraph, \n a line, \v a <br> (each one counts).
+        if tag == "br":
+            self.parts.append("\v")
+        elif tag in _PARAGRAPHS:
+            self.parts.append("\f")
+        elif tag in _LINES:
             self.parts.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
@@ -108,12 +106,13 @@ class _TextParser(HTMLParser):
                 while self.skipping and self.skipping.pop() != tag:
                     pass
             return
-        if tag in _BLOCKS:
-            self.parts.append("\n")
+        if tag != "br":
+            self._break(tag)
 
     def handle_data(self, data: str) -> None:
         if not self.skipping:
-            self.parts.append(data)
+            # A line break in HTML source is a space; lines come from the tags.
+            self.parts.append(_SOURCE_BREAKS.sub(" ", data))
 
 
 def html_to_text(html: str) -> str:
@@ -126,7 +125,6 @@ def clean_html(html: str) -> tuple[str, bool]:
     parser = _TextParser()
     parser.feed(html)
     parser.close()
-    text = "".join(parser.parts)
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
-    tidy = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+    text = _BREAK_RUN.sub(_merge_breaks, "".join(parser.parts))
+    tidy = "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n")).strip()
     return tidy, parser.trimmed

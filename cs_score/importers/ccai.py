@@ -10,8 +10,10 @@ https://cloud.google.com/contact-center/insights/docs/conversation-data-format
 An INPUT is one conversation file, or a JSON Lines file with one conversation a line; plain
 or gzip. One record per conversation, in input order:
 
-- `id`: the file's name without its extension (`call-17.json` → `call-17`); for a JSON Lines
-  file, the name and the line (`calls:3`)
+- `id`: the file's name without its extension (`chat-17.json` → `chat-17`); for a JSON Lines
+  file, the name and the line (`chats:3`)
+- `channel`: `chat` — the format is how Insights takes text conversations (calls are
+  uploaded as audio and transcribed by Insights itself)
 - `agent`: the `user_id` of the first `AGENT` turn (the format has ids, not names); `tags`:
   the category display names
 - `started_at`: the first turn; `ended_at`: the last turn
@@ -19,11 +21,10 @@ or gzip. One record per conversation, in input order:
   → `bot`, `CUSTOMER` and `END_USER` → `customer`; `at` = `start_timestamp_usec`, `text` =
   `text`
 
-The format carries no channel, notes or attachments; add a `channel` with a rule set's `when`
-or a later step when the scores need one. Counted and reported as not imported: turns with no
-text. A conversation is rejected (with its file and line) when it is not a JSON object with an
-`entries` list, or a turn's `role` is another or its `start_timestamp_usec` is not a whole
-number; its id repeating another is rejected too.
+The format carries no names, notes or attachments. Counted and reported as not imported: turns
+with no text. A conversation is rejected (with its file and line) when it is not a JSON object
+with an `entries` list, a turn's `role` is another or its `start_timestamp_usec` is not a
+whole number, or its id repeats another's.
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ def _record(conversation_id: str, body: Any, tally: Tally) -> dict[str, Any]:
     if not timed:
         raise Reject("no entries with text")
     timed.sort(key=lambda item: (item[0], item[1]))
-    record: dict[str, Any] = {"id": conversation_id}
+    record: dict[str, Any] = {"id": conversation_id, "channel": "chat"}
     if agent:
         record["agent"] = agent
     categories = items(obj(body.get("conversation_info")).get("categories"))

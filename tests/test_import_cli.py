@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -219,3 +220,39 @@ def test_a_mapping_file_with_three_mistakes_reports_all_three(
         f"error: {mapping}:7:12: defaults.chanel: unknown key `chanel`; did you mean `channel`?",
         "3 problems in the mapping file; nothing was imported",
     ]
+
+
+DOC = ROOT / "docs" / "importing.md"
+
+
+def _blocks(text: str) -> list[str]:
+    return re.findall(r"```[a-z]*\n(.*?)```", text, flags=re.DOTALL)
+
+
+def test_importing_doc_worked_example_runs_as_written(
+    cli: Callable[..., Ran], tmp_path: Path
+) -> None:
+    section = DOC.read_text().split("### A worked example", 1)[1]
+    csv_text, mapping_text, good_run, bad_run = _blocks(section)[:4]
+    (tmp_path / "messages.csv").write_text(csv_text)
+    (tmp_path / "acme.yaml").write_text(mapping_text)
+    good = cli("import", "csv", "messages.csv", "--mapping", "acme.yaml", cwd=tmp_path)
+    assert good.code == 0
+    assert good_run.splitlines()[1:] == [*good.stdout.splitlines(), *good.stderr.splitlines()]
+    broken = (
+        mapping_text.replace("  sender: who", "  sendr: who")
+        .replace('time_format: "%d/%m/%Y %H:%M"', "time_format: epoc")
+        .replace("{channel: email}", "{chanel: email}")
+    )
+    (tmp_path / "acme.yaml").write_text(broken)
+    bad = cli("import", "csv", "messages.csv", "--mapping", "acme.yaml", cwd=tmp_path)
+    assert bad.code == 2 and bad.stdout == ""
+    assert bad_run.splitlines()[1:] == bad.stderr.splitlines()
+
+
+def test_importing_doc_holds_each_format_documentation() -> None:
+    from cs_score.importers import FORMATS, describe
+
+    text = DOC.read_text()
+    for name in FORMATS:
+        assert describe(name) in text, f"docs/importing.md: the {name} section is stale"

@@ -4,6 +4,8 @@ An INPUT holds API v2 response bodies, one per file or one per line (JSON Lines)
 gzip, in any order: no per-ticket script is needed, only an export that saves what these
 endpoints return (each list endpoint pages with `?page=N&per_page=100`; keep asking for the
 next page until one comes back empty). Reference: https://developers.freshdesk.com/api/
+(sections "Tickets", "Conversations", "Agents", "Contacts", "Groups" and "Satisfaction
+Ratings").
 
 - **Tickets**: "View a ticket" (`GET /api/v2/tickets/{id}?include=conversations,requester,
   stats`, one object, with up to ten `conversations`) or pages of "List all tickets" (`GET

@@ -5,8 +5,9 @@ An INPUT holds API response bodies, one per file or one per line (JSON Lines), p
 - **Conversations** as "Retrieve a conversation" returns them (`GET /conversations/{id}`, an
   object with `"type": "conversation"`), which include up to 500 `conversation_parts`; or a
   page holding several such objects under `conversations`. List and search pages carry no
-  parts, so export each conversation by its id. Reference:
-  https://developers.intercom.com/docs/references/rest-api/api.intercom.io/conversations/retrieveconversation
+  parts, so export each conversation by its id. Reference ("Retrieve a conversation", and the
+  Conversation, Conversation Part and Conversation Statistics models of the same reference):
+  https://developers.intercom.com/docs/references/2.1/rest-api/conversations/retrieve-a-conversation
 - **Admins** (`GET /admins`, key `admins`: `id`, `name`) and **teams** (`GET /teams`, key
   `teams`: `id`, `name`), to name `admin_assignee_id` and `team_assignee_id`.
 

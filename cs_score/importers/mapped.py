@@ -75,8 +75,12 @@ column created_at`), an unknown sender role (`unknown sender role 'robot' (known
 customer, agent, admin)`), an unknown status, a csat or nps out of range, a CSV row whose
 number of fields differs from the header, a JSON Lines line that is not a JSON object, a line
 that is not UTF-8; at interaction level, a repeated id. Faults that stop the import: a missing
-input, a CSV header lacking a mapped column, a mapping file with an unknown key (named, with
-the nearest valid key) or a bad value.
+input, a CSV header lacking a mapped column (named, with the nearest header), and mistakes in
+the mapping file: an unknown key, a value of the wrong kind or not among the choices, a field
+missing or not used at the mapping's level, a value given for two roles. Those are found all
+at once and reported one a line as `FILE:LINE:COL: path: message`, with the nearest valid key
+or value, like a rule set's (the checks are `cs_score.importers.mapping_file`);
+`cs-score import schema` prints the mapping file's JSON Schema for editors.
 
 Bundled mappings for two help desks' message-level exports ship with cs-score and are named
 without a path: `gorgias` and `freshdesk` (see `cs_score/mappings/*.yaml` for the export each

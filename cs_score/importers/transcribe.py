@@ -3,9 +3,8 @@
 A Call Analytics job writes one JSON file per call (post-call analytics output). Its
 `Transcript` is a list of turns, each with `ParticipantRole` (`AGENT` or `CUSTOMER`),
 `BeginOffsetMillis` and `EndOffsetMillis` (from the start of the recording) and `Content`
-(the words). References:
-https://docs.aws.amazon.com/transcribe/latest/dg/tca-output-batch.html and
-https://docs.aws.amazon.com/transcribe/latest/dg/call-analytics.html
+(the words). Reference ("Post-call analytics output"):
+https://docs.aws.amazon.com/transcribe/latest/dg/tca-output-batch.html
 
 The output holds offsets only, not when the call happened, so the INPUT is a manifest: a JSON
 Lines file with one line per call, naming its output file and when its recording started (from

@@ -18,7 +18,8 @@ until the inputs end).
   and its `child_events` whose `event_type` is `Comment`, which carry the comment fields
   (`author_id`, `body`, `html_body`, `public`, `attachments`). Reference:
   https://developer.zendesk.com/api-reference/ticketing/ticket-management/incremental_exports/
-- **Users** (`users`: `id`, `name`, `role` = `end-user`, `agent` or `admin`) and **groups**
+- **Users** (`users`: `id`, `name`, `role` = `end-user`, `agent` or `admin`; Users API:
+  https://developer.zendesk.com/api-reference/ticketing/users/users/) and **groups**
   (`groups`: `id`, `name`), from their list endpoints or side-loaded.
 - **Satisfaction ratings** (`satisfaction_ratings`: `ticket_id`, `score`), from "List
   Satisfaction Ratings": https://developer.zendesk.com/api-reference/ticketing/ticket-management/satisfaction_ratings/

@@ -36,7 +36,8 @@ One record per conversation, in input order:
   `unresolved`
 
 Counted and reported as not imported: parts without a message, by `part_type`; attachments;
-redacted parts; documents that are no Intercom object. A conversation is rejected (with the
+redacted parts; an opening message (`source`) without an author; documents that are no
+Intercom object. A conversation is rejected (with the
 `FILE:LINE` where it was read) when its `id` or `created_at` is missing or bad, it has no
 `conversation_parts` (a list page), a part's `created_at` or author is bad, or the rating is
 not 1–5.
@@ -222,7 +223,10 @@ def _events(
         role = _ROLES.get(text(author.get("type")))
         if role is None:
             if order == 0:
-                continue  # a conversation started by an outbound message with no author
+                tally.skip(
+                    "opening message without an author", "opening messages without an author"
+                )
+                continue
             raise Reject(
                 f"conversation part {order}: unknown author type "
                 f"{json.dumps(author.get('type'))} (known: {', '.join(_ROLES)})"

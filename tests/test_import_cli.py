@@ -38,10 +38,15 @@ def test_import_then_evaluate_corpus(
     imported = cli("import", fmt, source)
     assert imported.code == 0, imported.stderr
     count = len(scores)
-    unit = "calls" if fmt == "harper-valley" else "conversations"
+    unit = "call" if fmt == "harper-valley" else "conversation"
+    accounting = [f"read {count} {unit}{'' if count == 1 else 's'}: {count} imported, 0 rejected"]
+    if fmt == "harper-valley":
+        accounting.append(
+            "not imported: 1 transcript segment of annotations only (such as [noise])"
+        )
     assert imported.stderr.splitlines() == [
         f"imported {count} record{'' if count == 1 else 's'} (0 rejected)",
-        f"read {count} {unit}: {count} imported, 0 rejected",
+        *accounting,
     ]
     ran = cli("evaluate", "-", "-r", "social-care", "-f", "json", stdin=imported.stdout.encode())
     doc = ran.json()

@@ -154,7 +154,11 @@ def import_records(
     if fmt not in NEEDS_MAPPING:
         if mapping is not None:
             raise ImportFault(f"format '{fmt}' takes no mapping file (only csv and jsonl do)")
-        tally.unit = "calls" if fmt == "harper-valley" else "conversations"
+        if fmt == "harper-valley":
+            # It counts the parts of calls it leaves out; the wrapper counts the calls.
+            tally.unit = "calls"
+            return _counted(reader(list(paths), tally=tally), tally)
+        tally.unit = "conversations"
         return _counted(reader(list(paths)), tally)
     loaded = load_mapping(mapping) if isinstance(mapping, str) else mapping
     return reader(list(paths), mapped.require_mapping(loaded, fmt), tally=tally)

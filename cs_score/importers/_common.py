@@ -256,11 +256,16 @@ class Tally:
         self.not_imported[many] = self.not_imported.get(many, 0) + count
         self._singular[many] = one
 
+    def add(self, other: Tally) -> None:
+        """Count what `other` counted as not imported, too."""
+        for many, count in other.not_imported.items():
+            self.skip(other._singular.get(many, many), many, count)
+
     def summary(self) -> list[str]:
         """The lines the CLI prints after an import."""
+        unit = self.unit.removesuffix("s") if self.read == 1 else self.unit
         lines = [
-            f"read {self.read:,} {self.unit}: {self.imported:,} imported, "
-            f"{self.rejected:,} rejected"
+            f"read {self.read:,} {unit}: {self.imported:,} imported, {self.rejected:,} rejected"
         ]
         if self.not_imported:
             parts = ", ".join(

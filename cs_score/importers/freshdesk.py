@@ -23,6 +23,18 @@ Ratings").
 - **Satisfaction ratings**: "List all satisfaction ratings" (`GET
   /api/v2/surveys/satisfaction_ratings`, an array): `ticket_id`, `ratings.default_question`.
 
+A simple export with `curl` (an API key as the user name, `X` as the password) writes each
+response on its own line; the importer reads them in any order:
+
+```sh
+api=https://acme.freshdesk.com/api/v2
+get() { curl -su "$KEY:X" "$api/$1"; echo; }
+for p in 1 2 3; do get "tickets?include=requester,stats&per_page=100&page=$p"; done > fd.jsonl
+for id in $(jq -r '.[].id' fd.jsonl); do get "tickets/$id/conversations"; done >> fd.jsonl
+for what in agents groups surveys/satisfaction_ratings; do get "$what?per_page=100"; done >> fd.jsonl
+cs-score import freshdesk fd.jsonl > records.jsonl
+```
+
 Each object is recognised by its fields (a conversation has `ticket_id` and `incoming`, a
 rating `ratings`, an agent `contact`, a group `agent_ids`, a ticket `requester_id`, a contact
 `name` and `email`). Tickets are written once all inputs are read (every ticket is held in

@@ -11,6 +11,11 @@ An INPUT holds API response bodies, one per file or one per line (JSON Lines), p
 - **Admins** (`GET /admins`, key `admins`: `id`, `name`) and **teams** (`GET /teams`, key
   `teams`: `id`, `name`), to name `admin_assignee_id` and `team_assignee_id`.
 
+For example: list the conversation ids with `POST /conversations/search` (or page through
+`GET /conversations`), then save `GET /conversations/{id}` for each one, one response a line
+(`curl -s -H "Authorization: Bearer $TOKEN" .../conversations/$id; echo`), with the responses
+of `GET /admins` and `GET /teams`; then `cs-score import intercom conversations.jsonl`.
+
 One record per conversation, in input order:
 
 - `id`: `id`; `channel`: `source.type` — `conversation` (the Messenger) → `chat`, `email`

@@ -27,6 +27,13 @@ until the inputs end).
   `reply_time_in_minutes`, `full_resolution_time_in_minutes`, `replies`, `reopens`), from
   "List Ticket Metrics": https://developer.zendesk.com/api-reference/ticketing/tickets/ticket_metrics/
 
+For example, with an API token (`curl -u user@example.com/token:$TOKEN`): save the pages of
+`GET /api/v2/incremental/tickets/cursor.json?start_time=...&include=users,groups,metric_sets`
+and of `GET /api/v2/incremental/ticket_events.json?start_time=...&include=comment_events`,
+one response a line (`curl -s ...; echo`), following `after_url` until `end_of_stream` is
+true, and add the pages of `GET /api/v2/satisfaction_ratings.json`; then
+`cs-score import zendesk pages.jsonl`.
+
 One record per ticket, in the order tickets are first met:
 
 - `id`: the ticket `id`; `case`: the same id (so tickets can be grouped with their follow-ups)

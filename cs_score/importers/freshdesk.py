@@ -31,7 +31,7 @@ api=https://acme.freshdesk.com/api/v2
 get() { curl -su "$KEY:X" "$api/$1"; echo; }
 for p in 1 2 3; do get "tickets?include=requester,stats&per_page=100&page=$p"; done > fd.jsonl
 for id in $(jq -r '.[].id' fd.jsonl); do get "tickets/$id/conversations"; done >> fd.jsonl
-for what in agents groups surveys/satisfaction_ratings; do get "$what?per_page=100"; done >> fd.jsonl
+for w in agents groups surveys/satisfaction_ratings; do get "$w?per_page=100"; done >> fd.jsonl
 cs-score import freshdesk fd.jsonl > records.jsonl
 ```
 

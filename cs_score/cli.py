@@ -381,19 +381,21 @@ def evaluate_command(
 @app.command("import")
 def import_command(
     import_format: Annotated[
-        str,
+        str | None,
         typer.Argument(
             metavar="FORMAT",
-            help="twitter-care, abcd, harper-valley, or csv / jsonl with --mapping.",
+            help="A format from --list (zendesk, intercom, freshdesk, amazon-transcribe, "
+            "ccai-insights, csv / jsonl with --mapping, …), or `schema` for the mapping "
+            "file's JSON Schema.",
             show_default=False,
         ),
-    ],
+    ] = None,
     inputs: Annotated[
-        list[str],
+        list[str] | None,
         typer.Argument(
             metavar="INPUT...", help="Files to import (or - for stdin).", show_default=False
         ),
-    ],
+    ] = None,
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Write the records to FILE (atomically).")
     ] = None,
@@ -412,25 +414,48 @@ def import_command(
             metavar="FILE",
         ),
     ] = None,
+    list_formats: Annotated[
+        bool, typer.Option("--list", help="List the import formats, one line each.")
+    ] = False,
 ) -> None:
     """Turn a help-desk export or a public corpus into interaction records (JSON Lines).
 
-    Every input row is either used or reported on stderr as FILE:LINE: reason. Exit 0 when all
-    rows were used, 1 when some were rejected, 2 when an input could not be read.
+    Every input row is either used or rejected as FILE:LINE: reason (on stderr, or all of
+    them in --errors FILE), and the accounting is printed after: units read, imported,
+    rejected, and what was read but not imported. Exit 0 when all rows were used, 1 when some
+    were rejected, 2 when an input could not be read. Formats and their fields:
+    docs/importing.md.
 
-    Example:
-    [bold]cs-score import twitter-care dev.json.gz | cs-score evaluate - -r social-care[/bold]
+    Examples:
+    [bold]cs-score import --list[/bold]
+    [bold]cs-score import zendesk tickets.jsonl | cs-score evaluate - -r default[/bold]
+    [bold]cs-score import schema > mapping.schema.json[/bold]
     """
     from cs_score import importers
+
+    if list_formats:
+        width = max(len(name) for name in importers.FORMATS)
+        for name in importers.FORMATS:
+            typer.echo(f"{name:<{width}}  {importers.summary(name)}")
+        raise typer.Exit(EXIT_PASSED)
+    if import_format == "schema" and not inputs:
+        sys.stdout.write(importers.mapping_schema_text())
+        raise typer.Exit(EXIT_PASSED)
+    if import_format is None or not inputs:
+        _fail(
+            "import: give a FORMAT and at least one INPUT "
+            "(cs-score import --list shows the formats)"
+        )
 
     stderr = _stderr()
     out: Output | None = None
     rejections: Output | None = None
     rejected: list[str] = []
     counts = {"records": 0, "rejected": 0}
+    tally = importers.Tally()
 
     def lines() -> Iterable[str]:
-        for item in importers.import_records(import_format, inputs, mapping):
+        for item in importers.import_records(import_format, inputs, mapping, tally):
             if isinstance(item, importers.Rejected):
                 counts["rejected"] += 1
                 if counts["rejected"] <= MAX_REJECTIONS_ON_STDERR:
@@ -454,6 +479,11 @@ def import_command(
             more = counts["rejected"] - MAX_REJECTIONS_ON_STDERR
             where = f"in {errors_file}" if errors_file else "with --errors FILE"
             stderr.print(Text(printable(f"… and {more:,} more rejected rows (all {where})")))
+    except importers.MappingError as exc:
+        for written in (out, rejections):
+            if written is not None:
+                written.discard()
+        _print_problems(exc.problems, "the mapping file; nothing was imported")
     except (UserError, KeyboardInterrupt) as exc:
         for written in (out, rejections):
             if written is not None:
@@ -466,6 +496,8 @@ def import_command(
         raise typer.Exit(EXIT_BROKEN_PIPE) from None
     noun = "record" if counts["records"] == 1 else "records"
     stderr.print(Text(f"imported {counts['records']:,} {noun} ({counts['rejected']:,} rejected)"))
+    for line in tally.summary():
+        stderr.print(Text(line))
     raise typer.Exit(EXIT_GATE_FAILED if counts["rejected"] else EXIT_PASSED)
 
 

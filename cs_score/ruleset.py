@@ -409,9 +409,9 @@ def _item_name(item: Any, index: int) -> str | int:
     return index
 
 
-def _model_at(steps: list[Any]) -> type[BaseModel] | None:
+def _model_at(steps: list[Any], root: type[BaseModel] | None = None) -> type[BaseModel] | None:
     """The pydantic model that describes the value at a path (for the list of valid keys)."""
-    current: Any = RuleSetModel
+    current: Any = root or RuleSetModel
     for step in steps:
         if isinstance(step, tuple):
             kind = step[1]
@@ -457,7 +457,9 @@ def _inner(current: Any, step: Any) -> Any:
     return None
 
 
-def _describe(error: Any, raw: Any) -> Problem:
+def _describe(error: Any, raw: Any, root: type[BaseModel] | None = None) -> Problem:
+    """One pydantic error as a Problem at its place in the YAML; `root` is the model that was
+    validated (the rule set's by default; mapping files use it too)."""
     loc = tuple(error["loc"])
     kind = error["type"]
     if kind == "extra_forbidden":
@@ -469,7 +471,7 @@ def _describe(error: Any, raw: Any) -> Problem:
                 node = node[step]
         if isinstance(node, LocDict):
             where = node.where(key) or where
-        model = _model_at(taken)
+        model = _model_at(taken, root)
         valid = sorted(model.model_fields) if model else []
         close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
         path = f"{parent_path}.{key}" if parent_path else key

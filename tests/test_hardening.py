@@ -489,9 +489,10 @@ def test_import_caps_rejections_on_stderr_and_keeps_them_all(
     ran = cli("import", "csv", export, "-m", _csv_mapping(write), "--errors", errors)
     assert ran.code == 1
     lines = ran.stderr.splitlines()
-    assert len(lines) == 52
+    assert len(lines) == 53
     assert lines[50] == f"… and 70 more rejected rows (all in {errors})"
     assert lines[51] == "imported 0 records (120 rejected)"
+    assert lines[52] == "read 120 rows: 0 imported, 120 rejected"
     kept = [json.loads(line) for line in errors.read_text().splitlines()]
     assert len(kept) == 120
     assert kept[-1] == {
@@ -509,6 +510,7 @@ def test_an_unclosed_quote_loses_only_its_row(cli: Callable[..., Ran], write) ->
         f"rejected: {export}:2: not a valid CSV row (a row longer than 1,000 lines): a quoted "
         "field opened here does not close by line 1,002; reading went on from the next line",
         "imported 3,000 records (1 rejected)",
+        "read 3,001 rows: 3,000 imported, 1 rejected",
     ]
 
 

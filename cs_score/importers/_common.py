@@ -12,7 +12,7 @@ import sys
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, BinaryIO, cast
 
@@ -227,3 +227,50 @@ class IdRegistry:
             return f"repeats id '{record_id}' (first at {first[0]}:{first[1]})"
         self._first[record_id] = (file, line)
         return None
+
+
+@dataclass
+class Tally:
+    """The accounting of one import: what was read, what was rejected, and what was read but
+    not imported (counted by kind), so nothing is dropped without being reported.
+
+    `read` counts the format's units (`unit`: rows for `csv` and `jsonl`, tickets,
+    conversations or calls for the others); every unit read is imported or rejected, so
+    `imported` is `read - rejected`. `not_imported` counts parts of imported units that no
+    record field holds (an Intercom assignment, an attachment's file), by a phrase that names
+    them in the plural.
+    """
+
+    unit: str = "conversations"
+    read: int = 0
+    rejected: int = 0
+    not_imported: dict[str, int] = field(default_factory=dict)
+    _singular: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def imported(self) -> int:
+        return self.read - self.rejected
+
+    def skip(self, one: str, many: str, count: int = 1) -> None:
+        """Count `count` parts read but not imported, named `one` (singular) or `many`."""
+        self.not_imported[many] = self.not_imported.get(many, 0) + count
+        self._singular[many] = one
+
+    def add(self, other: Tally) -> None:
+        """Count what `other` counted as not imported, too."""
+        for many, count in other.not_imported.items():
+            self.skip(other._singular.get(many, many), many, count)
+
+    def summary(self) -> list[str]:
+        """The lines the CLI prints after an import."""
+        unit = self.unit.removesuffix("s") if self.read == 1 else self.unit
+        lines = [
+            f"read {self.read:,} {unit}: {self.imported:,} imported, {self.rejected:,} rejected"
+        ]
+        if self.not_imported:
+            parts = ", ".join(
+                f"{n:,} {self._singular.get(what, what) if n == 1 else what}"
+                for what, n in sorted(self.not_imported.items())
+            )
+            lines.append(f"not imported: {parts}")
+        return lines

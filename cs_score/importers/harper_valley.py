@@ -27,8 +27,9 @@ One record per call:
   same value for each other key of the task (case and spacing ignored); else `unresolved`
 - `attributes`: `task_type` (of the caller's tasks, joined with `, ` when several)
 
-A segment whose text is only bracketed annotations, such as `[noise]`, is skipped: it is not a
-message. All times are epoch milliseconds, written as UTC.
+A segment whose text is only bracketed annotations, such as `[noise]`, is left out, and counted
+in the report of what was not imported: it is not a message. All times are epoch milliseconds,
+written as UTC.
 
 A call is rejected, with the reason, when a file is not JSON or not of the expected shape, its
 transcript file is missing, `start_time_ms`, `end_time_ms`, `caller.arrival_time_ms` or a
@@ -51,6 +52,7 @@ from cs_score.importers._common import (
     ImportFault,
     ImportItem,
     Rejected,
+    Tally,
     format_time,
     from_epoch_ms,
     load_json_document,
@@ -70,7 +72,9 @@ class _Reject(Exception):
         self.file = file
 
 
-def read(paths: Sequence[str], mapping: object | None = None) -> Iterator[ImportItem]:
+def read(
+    paths: Sequence[str], mapping: object | None = None, tally: Tally | None = None
+) -> Iterator[ImportItem]:
     """Records from dataset folders and call files, in the order given."""
     refuse_mapping(FORMAT, mapping)
     seen_calls: set[str] = set()
@@ -82,12 +86,18 @@ def read(paths: Sequence[str], mapping: object | None = None) -> Iterator[Import
                 continue
             seen_calls.add(key)
             try:
-                record = convert_files(metadata_path, transcript_path)
+                call = Tally()
+                record = convert_files(metadata_path, transcript_path, call)
             except _Reject as why:
                 yield Rejected(why.file or metadata_path, 1, str(why))
                 continue
             repeated = ids.claim(record["id"], metadata_path, 1)
-            yield Rejected(metadata_path, 1, repeated) if repeated else record
+            if repeated:
+                yield Rejected(metadata_path, 1, repeated)
+                continue
+            if tally is not None:
+                tally.add(call)
+            yield record
 
 
 def _calls(path: str) -> Iterator[tuple[str, str]]:
@@ -119,14 +129,16 @@ def _calls(path: str) -> Iterator[tuple[str, str]]:
         )
 
 
-def convert_files(metadata_path: str, transcript_path: str) -> dict[str, Any]:
+def convert_files(
+    metadata_path: str, transcript_path: str, tally: Tally | None = None
+) -> dict[str, Any]:
     """One call as an interaction record; raises _Reject with the reason and the file."""
     metadata = _load(metadata_path)
     if not os.path.exists(transcript_path):
         raise _Reject(f"no transcript file {transcript_path}")
     transcript = _load(transcript_path)
     try:
-        return convert(metadata, transcript, os.path.basename(metadata_path).split(".")[0])
+        return convert(metadata, transcript, os.path.basename(metadata_path).split(".")[0], tally)
     except _Reject as why:
         if why.file == "transcript":
             raise _Reject(str(why), transcript_path) from None
@@ -141,8 +153,11 @@ def _load(path: str) -> Any:
         raise _Reject(str(fault).removeprefix(f"{path}: "), path) from None
 
 
-def convert(metadata: Any, transcript: Any, fallback_sid: str = "") -> dict[str, Any]:
-    """A call's metadata and transcript as an interaction record; raises _Reject."""
+def convert(
+    metadata: Any, transcript: Any, fallback_sid: str = "", tally: Tally | None = None
+) -> dict[str, Any]:
+    """A call's metadata and transcript as an interaction record; raises _Reject. The
+    segments left out (only annotations) are counted in `tally` once the call is imported."""
     if not isinstance(metadata, dict):
         raise _Reject("metadata is not a JSON object")
     if not isinstance(transcript, list):
@@ -175,9 +190,16 @@ def convert(metadata: Any, transcript: Any, fallback_sid: str = "") -> dict[str,
     record["started_at"] = format_time(from_epoch_ms(started))
     record["answered_at"] = format_time(from_epoch_ms(answered))
     record["ended_at"] = format_time(from_epoch_ms(end))
-    record["events"] = _events(transcript)
+    annotations: list[int] = []
+    record["events"] = _events(transcript, annotations)
     if not any(event["from"] == "customer" for event in record["events"]):
         raise _Reject("the caller never speaks in the transcript", "transcript")
+    if annotations and tally is not None:
+        tally.skip(
+            "transcript segment of annotations only (such as [noise])",
+            "transcript segments of annotations only (such as [noise])",
+            len(annotations),
+        )
     csat = _csat(caller)
     if csat is not None:
         record["survey"] = {"csat": csat}
@@ -190,7 +212,7 @@ def convert(metadata: Any, transcript: Any, fallback_sid: str = "") -> dict[str,
     return record
 
 
-def _events(transcript: list[Any]) -> list[dict[str, Any]]:
+def _events(transcript: list[Any], annotations: list[int]) -> list[dict[str, Any]]:
     timed: list[tuple[int | float, int | float, int, dict[str, Any]]] = []
     for number, segment in enumerate(transcript, start=1):
         if not isinstance(segment, dict):
@@ -207,6 +229,7 @@ def _events(transcript: list[Any]) -> list[dict[str, Any]]:
         )
         text = segment.get("human_transcript")
         if not isinstance(text, str) or not _ANNOTATION.sub("", text).strip():
+            annotations.append(number)
             continue
         index = segment.get("index")
         order: int | float = index if _is_number(index) else number

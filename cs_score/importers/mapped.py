@@ -75,8 +75,12 @@ column created_at`), an unknown sender role (`unknown sender role 'robot' (known
 customer, agent, admin)`), an unknown status, a csat or nps out of range, a CSV row whose
 number of fields differs from the header, a JSON Lines line that is not a JSON object, a line
 that is not UTF-8; at interaction level, a repeated id. Faults that stop the import: a missing
-input, a CSV header lacking a mapped column, a mapping file with an unknown key (named, with
-the nearest valid key) or a bad value.
+input, a CSV header lacking a mapped column (named, with the nearest header), and mistakes in
+the mapping file: an unknown key, a value of the wrong kind or not among the choices, a field
+missing or not used at the mapping's level, a value given for two roles. Those are found all
+at once and reported one a line as `FILE:LINE:COL: path: message`, with the nearest valid key
+or value, like a rule set's (the checks are `cs_score.importers.mapping_file`);
+`cs-score import schema` prints the mapping file's JSON Schema for editors.
 
 Bundled mappings for two help desks' message-level exports ship with cs-score and are named
 without a path: `gorgias` and `freshdesk` (see `cs_score/mappings/*.yaml` for the export each
@@ -93,9 +97,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from importlib import resources
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from cs_score.errors import RuleSetError
 from cs_score.importers._common import (
     MAX_LINE_BYTES,
     IdRegistry,
@@ -103,6 +106,7 @@ from cs_score.importers._common import (
     ImportItem,
     Line,
     Rejected,
+    Tally,
     did_you_mean,
     format_time,
     from_epoch_ms,
@@ -110,8 +114,8 @@ from cs_score.importers._common import (
     read_lines,
     sort_key,
 )
+from cs_score.importers.mapping_file import validate_mapping
 from cs_score.textfile import UnreadableFile, read_text
-from cs_score.yamlsource import LocDict, load_yaml
 
 ROLES = ("customer", "agent", "bot", "system")
 TYPES = ("message", "note", "action")
@@ -228,202 +232,60 @@ def load_mapping(name_or_path: str) -> Mapping:
 
 
 def parse_mapping(text: str, file: str) -> Mapping:
-    """Validate a mapping's YAML text; every mistake is an ImportFault naming file:line:col."""
-    try:
-        data = load_yaml(text, file)
-    except RuleSetError as exc:
-        raise ImportFault(str(exc).splitlines()[0]) from None
-    return _MappingReader(file, data).read()
+    """Validate a mapping's YAML text; its mistakes, all at once, are a MappingError whose
+    lines each name FILE:LINE:COL (see `mapping_file`)."""
+    _, raw = validate_mapping(text, file)
+    return _build(file, raw)
 
 
-class _MappingReader:
-    def __init__(self, file: str, data: Any) -> None:
-        self.file = file
-        self.data = data
+def _build(file: str, data: dict[str, Any]) -> Mapping:
+    """The Mapping of a validated mapping document."""
+    fields: dict[str, Any] = data["fields"]
+    level = str(data.get("level", "message"))
+    timezone: tzinfo | None = None
+    zone = fields.get("timezone")
+    if isinstance(zone, str):
+        timezone = UTC if zone.upper() in ("UTC", "Z") else ZoneInfo(zone)
+    return Mapping(
+        file=file,
+        format=data.get("format"),
+        level=level,
+        grouped=str(data.get("grouped", "any")),
+        delimiter=str(data.get("delimiter", ",")),
+        columns={key: _columns(fields[key]) for key in COLUMN_FIELDS if key in fields},
+        attributes=_attributes(fields.get("attributes")),
+        time_format=str(fields.get("time_format", "iso8601")),
+        timezone=timezone,
+        tag_separator=str(fields.get("tag_separator", ",")),
+        roles=_value_map(data.get("roles"), ROLES),
+        types=_value_map(data.get("types"), TYPES, identity=False),
+        statuses=_value_map(data.get("statuses"), STATUSES),
+        defaults={key: as_text(value) for key, value in (data.get("defaults") or {}).items()},
+    )
 
-    def fault(self, parent: Any, key: str | None, path: str, message: str) -> ImportFault:
-        where = self.file
-        location = None
-        if isinstance(parent, LocDict):
-            location = parent.where(key) if key is not None else parent.loc
-        elif hasattr(parent, "loc"):
-            location = parent.loc
-        if location is not None:
-            where = str(location)
-        return ImportFault(f"{where}: {path}: {message}" if path else f"{where}: {message}")
 
-    def read(self) -> Mapping:
-        data = self.data
-        if not isinstance(data, dict):
-            raise self.fault(data, None, "", "a mapping file is a YAML mapping with a 'fields' key")
-        self.known_keys(data, TOP_KEYS, "")
-        fmt = self.choice(data, "format", ("csv", "jsonl"), None)
-        level = self.choice(data, "level", ("message", "interaction"), "message")
-        grouped = self.choice(data, "grouped", ("any", "contiguous"), "any")
-        delimiter = data.get("delimiter", ",")
-        if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n':
-            raise self.fault(
-                data, "delimiter", "delimiter", "expected one character, such as ',' or ';'"
-            )
-        fields = data.get("fields")
-        if not isinstance(fields, dict):
-            raise self.fault(
-                data,
-                "fields" if "fields" in data else None,
-                "fields",
-                "expected a mapping of record fields to columns",
-            )
-        self.known_keys(fields, COLUMN_FIELDS + OPTION_FIELDS, "fields.")
-        assert level is not None and grouped is not None
-        wrong_level = INTERACTION_ONLY if level == "message" else MESSAGE_ONLY
-        for key in wrong_level:
-            if key in fields:
-                raise self.fault(fields, key, f"fields.{key}", f"not used at level '{level}'")
-        for key in REQUIRED[level]:
-            if key not in fields:
-                raise self.fault(
-                    fields, None, "fields", f"missing '{key}' (required at level '{level}')"
-                )
-        columns = {key: self.columns(fields, key) for key in COLUMN_FIELDS if key in fields}
-        return Mapping(
-            file=self.file,
-            format=fmt,
-            level=level,
-            grouped=grouped,
-            delimiter=delimiter,
-            columns=columns,
-            attributes=self.attributes(fields),
-            time_format=self.time_format(fields),
-            timezone=self.timezone(fields),
-            tag_separator=self.text(fields, "tag_separator", ","),
-            roles=self.value_map(data, "roles", ROLES),
-            types=self.value_map(data, "types", TYPES, identity=False),
-            statuses=self.value_map(data, "statuses", STATUSES),
-            defaults=self.defaults(data),
-        )
+def _columns(value: Any) -> tuple[str, ...]:
+    return tuple(value) if isinstance(value, list) else (value,)
 
-    def known_keys(self, table: dict[str, Any], known: Sequence[str], prefix: str) -> None:
-        for key in table:
-            if key not in known:
-                raise self.fault(
-                    table,
-                    key,
-                    f"{prefix}{key}",
-                    f"unknown key{did_you_mean(key, known)}; known keys: {', '.join(known)}",
-                )
 
-    def choice(
-        self, table: dict[str, Any], key: str, options: Sequence[str], default: str | None
-    ) -> str | None:
-        value = table.get(key, default)
-        if value is not None and value not in options:
-            hint = did_you_mean(str(value), options)
-            raise self.fault(
-                table, key, key, f"expected one of {', '.join(options)}, got {value!r}{hint}"
-            )
-        return None if value is None else str(value)
+def _attributes(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if value is None:
+        return ()
+    if isinstance(value, list):
+        return tuple((column, (column,)) for column in value)
+    return tuple((str(name), _columns(columns)) for name, columns in value.items())
 
-    def text(self, table: dict[str, Any], key: str, default: str) -> str:
-        value = table.get(key, default)
-        if not isinstance(value, str) or not value:
-            raise self.fault(table, key, f"fields.{key}", "expected a non-empty text")
-        return value
 
-    def columns(self, table: dict[str, Any], key: str) -> tuple[str, ...]:
-        value = table[key]
-        items = value if isinstance(value, list) else [value]
-        if not items or not all(isinstance(item, str) and item for item in items):
-            raise self.fault(
-                table, key, f"fields.{key}", "expected a column name, or a list of column names"
-            )
-        return tuple(items)
-
-    def attributes(self, fields: dict[str, Any]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-        value = fields.get("attributes")
-        if value is None:
-            return ()
-        if isinstance(value, list) and all(isinstance(v, str) and v for v in value):
-            return tuple((column, (column,)) for column in value)
-        if isinstance(value, dict):
-            return tuple((str(name), self.columns(value, name)) for name in value)
-        raise self.fault(
-            fields,
-            "attributes",
-            "fields.attributes",
-            "expected a list of columns, or a mapping of attribute name to column",
-        )
-
-    def time_format(self, fields: dict[str, Any]) -> str:
-        value = fields.get("time_format", "iso8601")
-        if not isinstance(value, str) or not (value in TIME_FORMATS or "%" in value):
-            hint = did_you_mean(str(value), TIME_FORMATS)
-            raise self.fault(
-                fields,
-                "time_format",
-                "fields.time_format",
-                f"expected {', '.join(TIME_FORMATS)} or a strptime format such as "
-                f"'%d/%m/%Y %H:%M', got {value!r}{hint}",
-            )
-        return value
-
-    def timezone(self, fields: dict[str, Any]) -> tzinfo | None:
-        value = fields.get("timezone")
-        if value is None:
-            return None
-        if isinstance(value, str) and value.upper() in ("UTC", "Z"):
-            return UTC
-        try:
-            if not isinstance(value, str) or not value:
-                raise ValueError
-            return ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError, OSError):
-            raise self.fault(
-                fields,
-                "timezone",
-                "fields.timezone",
-                f"unknown time zone {value!r} (expected a name such as Europe/Paris or UTC)",
-            ) from None
-
-    def value_map(
-        self, data: dict[str, Any], key: str, names: Sequence[str], identity: bool = True
-    ) -> dict[str, str]:
-        """Map a column's values (lower-cased text) to names; by default each name to itself."""
-        table = data.get(key)
-        if table is None:
-            return {name: name for name in names} if identity else {}
-        if not isinstance(table, dict):
-            raise self.fault(data, key, key, f"expected a mapping of {'/'.join(names)} to values")
-        self.known_keys(table, names, f"{key}.")
-        result: dict[str, str] = {}
-        for name, values in table.items():
-            items = values if isinstance(values, list) else [values]
-            for item in items:
-                if item is None or isinstance(item, dict | list):
-                    raise self.fault(table, name, f"{key}.{name}", "expected a list of values")
-                text = as_text(item).lower()
-                if text in result and result[text] != name:
-                    raise self.fault(
-                        table,
-                        name,
-                        f"{key}.{name}",
-                        f"value {text!r} is already given for '{result[text]}'",
-                    )
-                result[text] = name
-        return result
-
-    def defaults(self, data: dict[str, Any]) -> dict[str, str]:
-        table = data.get("defaults")
-        if table is None:
-            return {}
-        if not isinstance(table, dict):
-            raise self.fault(
-                data, "defaults", "defaults", "expected a mapping such as {channel: email}"
-            )
-        self.known_keys(table, DEFAULT_KEYS, "defaults.")
-        for key, value in table.items():
-            if value is None or isinstance(value, dict | list):
-                raise self.fault(table, key, f"defaults.{key}", "expected a text value")
-        return {key: as_text(value) for key, value in table.items()}
+def _value_map(table: Any, names: Sequence[str], identity: bool = True) -> dict[str, str]:
+    """Map a column's values (lower-cased text) to names; by default each name to itself."""
+    if table is None:
+        return {name: name for name in names} if identity else {}
+    result: dict[str, str] = {}
+    for name, values in table.items():
+        for item in values if isinstance(values, list) else [values]:
+            if item is not None:
+                result[as_text(item).lower()] = name
+    return result
 
 
 # ---------------------------------------------------------------------------------------------
@@ -817,18 +679,32 @@ class _Conversation:
         return record
 
 
-def read_csv(paths: Sequence[str], mapping: Mapping | None = None) -> Iterator[ImportItem]:
+def read_csv(
+    paths: Sequence[str], mapping: Mapping | None = None, tally: Tally | None = None
+) -> Iterator[ImportItem]:
     """Records from CSV exports read through a mapping."""
     checked = require_mapping(mapping, "csv")
     rows = (row for path in paths for row in _csv_rows(path, checked))
-    return _records(rows, checked)
+    counts = tally if tally is not None else Tally()
+    return _records(_counted_rows(rows, counts), checked, counts)
 
 
-def read_jsonl(paths: Sequence[str], mapping: Mapping | None = None) -> Iterator[ImportItem]:
+def read_jsonl(
+    paths: Sequence[str], mapping: Mapping | None = None, tally: Tally | None = None
+) -> Iterator[ImportItem]:
     """Records from JSON Lines exports read through a mapping."""
     checked = require_mapping(mapping, "jsonl")
     rows = (row for path in paths for row in _jsonl_rows(path))
-    return _records(rows, checked)
+    counts = tally if tally is not None else Tally()
+    return _records(_counted_rows(rows, counts), checked, counts)
+
+
+def _counted_rows(rows: Iterable[_Row | Rejected], tally: Tally) -> Iterator[_Row | Rejected]:
+    """Rows as they are read, counted; a row rejected later is counted where it is rejected."""
+    tally.unit = "rows"
+    for row in rows:
+        tally.read += 1
+        yield row
 
 
 def require_mapping(mapping: Mapping | None, fmt: str) -> Mapping:
@@ -845,11 +721,16 @@ def require_mapping(mapping: Mapping | None, fmt: str) -> Mapping:
     return mapping
 
 
-def _records(rows: Iterable[_Row | Rejected], mapping: Mapping) -> Iterator[ImportItem]:
-    if mapping.level == "interaction":
-        yield from _interactions(rows, mapping)
-    else:
-        yield from _messages(rows, mapping)
+def _records(
+    rows: Iterable[_Row | Rejected], mapping: Mapping, tally: Tally | None = None
+) -> Iterator[ImportItem]:
+    items = (
+        _interactions(rows, mapping) if mapping.level == "interaction" else _messages(rows, mapping)
+    )
+    for item in items:
+        if isinstance(item, Rejected) and tally is not None:
+            tally.rejected += 1
+        yield item
 
 
 def _interactions(rows: Iterable[_Row | Rejected], mapping: Mapping) -> Iterator[ImportItem]:

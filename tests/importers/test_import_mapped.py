@@ -15,10 +15,12 @@ from importer_helpers import EXAMPLES, EXPORTS, split
 from cs_score.importers import (
     ImportFault,
     Mapping,
+    MappingError,
     Rejected,
     bundled_mappings,
     import_records,
     load_mapping,
+    mapping_schema,
     parse_mapping,
 )
 from cs_score.importers.mapped import _messages, _Row
@@ -474,33 +476,39 @@ def test_a_mapping_for_the_other_format_is_a_fault() -> None:
     ("text", "message"),
     [
         ("format: csv\nfeilds:\n  id: a\n",
-         "m.yaml:2:1: feilds: unknown key (did you mean 'fields'?); known keys: format, level, "
-         "grouped, delimiter, fields, roles, types, statuses, defaults, name, description"),
+         "m.yaml:2:1: feilds: unknown key `feilds`; did you mean `fields`?"),
         ("fields:\n  id: a\n  at: b\n  sendr: c\n",
-         "m.yaml:4:3: fields.sendr: unknown key (did you mean 'sender'?); known keys: id, at, "
-         "sender, text, type, channel, agent, customer, team, case, tags, status, csat, nps, "
-         "started_at, answered_at, ended_at, time_format, timezone, tag_separator, attributes"),
+         "m.yaml:4:3: fields.sendr: unknown key `sendr`; did you mean `sender`?"),
+        ("fields:\n  id: a\n  at: b\n  sender: c\n  colour: d\n",
+         "m.yaml:5:3: fields.colour: unknown key `colour` (valid keys: agent, answered_at, at, "
+         "attributes, case, channel, csat, customer, ended_at, id, nps, sender, started_at, "
+         "status, tag_separator, tags, team, text, time_format, timezone, type)"),
         ("fields: {id: a, at: b, sender: c}\nroles:\n  agnet: [x]\n",
-         "m.yaml:3:3: roles.agnet: unknown key (did you mean 'agent'?); "
-         "known keys: customer, agent, bot, system"),
+         "m.yaml:3:3: roles.agnet: unknown key `agnet`; did you mean `agent`?"),
         ("level: mesage\nfields: {id: a}\n",
-         "m.yaml:1:1: level: expected one of message, interaction, got 'mesage' "
-         "(did you mean 'message'?)"),
+         "m.yaml:1:1: level: Input should be 'message' or 'interaction' (got 'mesage'); "
+         "did you mean `message`?"),
         ("fields: {id: a, at: b, sender: c, time_format: dd/mm/yyyy}\n",
          "m.yaml:1:35: fields.time_format: expected iso8601, epoch, epoch_ms or a strptime "
          "format such as '%d/%m/%Y %H:%M', got 'dd/mm/yyyy'"),
+        ("fields: {id: a, at: b, sender: c, time_format: epoc}\n",
+         "m.yaml:1:35: fields.time_format: expected iso8601, epoch, epoch_ms or a strptime "
+         "format such as '%d/%m/%Y %H:%M', got 'epoc'; did you mean `epoch`?"),
         ("fields: {id: a, at: b, sender: c, timezone: Europe/Pariss}\n",
          "m.yaml:1:35: fields.timezone: unknown time zone 'Europe/Pariss' "
          "(expected a name such as Europe/Paris or UTC)"),
         ("fields: {id: a, at: b, sender: c, started_at: d}\n",
          "m.yaml:1:35: fields.started_at: not used at level 'message'"),
         ("fields:\n  id: a\n  at: b\n",
-         "m.yaml:2:3: fields: missing 'sender' (required at level 'message')"),
+         "m.yaml:2:3: fields: missing `sender` (required at level 'message')"),
         ("fields: {id: a, at: b, sender: c}\nroles: {agent: [x], customer: [X]}\n",
-         "m.yaml:2:21: roles.customer: value 'x' is already given for 'agent'"),
+         "m.yaml:2:32: roles.customer: value 'x' is already given for 'agent'"),
         ("fields: {id: a, at: b, sender: c}\ndelimiter: ';;'\n",
          "m.yaml:2:1: delimiter: expected one character, such as ',' or ';'"),
+        ("fields: {id: [], at: b, sender: c}\n",
+         "m.yaml:1:10: fields.id: expected a column name, or a list of column names"),
         ("- 1\n", "m.yaml:1:1: a mapping file is a YAML mapping with a 'fields' key"),
+        ("", "m.yaml:1:1: a mapping file is a YAML mapping with a 'fields' key"),
     ],
 )  # fmt: skip
 def test_mapping_mistakes_are_named_with_file_line_column(text: str, message: str) -> None:
@@ -528,3 +536,47 @@ def test_a_missing_mapping_file_is_a_fault(tmp_path: Path) -> None:
     with pytest.raises(ImportFault) as caught:
         load_mapping(str(missing))
     assert str(caught.value) == f"{missing}: no such mapping file"
+
+
+def test_a_mapping_with_three_mistakes_reports_all_three_in_file_order() -> None:
+    text = (
+        "grouped: contiguos\n"
+        "fields:\n"
+        "  id: ticket\n"
+        "  at: created\n"
+        "  sender: who\n"
+        "  timezone: Europe/Pariss\n"
+        "roles:\n"
+        "  agnet: [admin]\n"
+    )
+    with pytest.raises(MappingError) as caught:
+        parse_mapping(text, "m.yaml")
+    assert str(caught.value).splitlines() == [
+        "m.yaml:1:1: grouped: Input should be 'any' or 'contiguous' (got 'contiguos'); "
+        "did you mean `contiguous`?",
+        "m.yaml:6:3: fields.timezone: unknown time zone 'Europe/Pariss' "
+        "(expected a name such as Europe/Paris or UTC)",
+        "m.yaml:8:3: roles.agnet: unknown key `agnet`; did you mean `agent`?",
+    ]
+    assert len(caught.value.problems) == 3
+    assert isinstance(caught.value, ImportFault)  # the CLI prints it and exits 2
+
+
+def test_the_mapping_schema_describes_every_key_and_forbids_others() -> None:
+    schema = mapping_schema()
+    assert schema["title"] == "cs-score mapping file"
+    assert schema["additionalProperties"] is False
+    assert schema["required"] == ["fields"]
+    assert set(schema["properties"]) == {
+        "name", "description", "format", "level", "grouped", "delimiter", "fields", "roles",
+        "types", "statuses", "defaults",
+    }  # fmt: skip
+    fields = schema["$defs"]["MappingFields"]
+    assert fields["additionalProperties"] is False
+    assert "sender" in fields["properties"] and "time_format" in fields["properties"]
+
+
+def test_every_shipped_mapping_is_valid() -> None:
+    for name in ("gorgias", "freshdesk"):
+        assert load_mapping(name).level == "message"
+    parse_mapping((EXAMPLES / "helpdesk-messages.yaml").read_text(), "helpdesk-messages.yaml")

@@ -20,6 +20,11 @@ RUNS = [
     ("jsonl", [EXAMPLES / "freshdesk-conversations.jsonl"], "freshdesk", 3),
     ("csv", [EXAMPLES / "helpdesk-messages.csv"], str(EXAMPLES / "helpdesk-messages.yaml"), 3),
     ("csv", [EXPORTS / "tickets.csv"], str(EXPORTS / "tickets.yaml"), 3),
+    ("zendesk", [EXAMPLES / "zendesk-tickets.jsonl"], None, 3),
+    ("intercom", [EXAMPLES / "intercom-conversations.jsonl"], None, 3),
+    ("freshdesk", [EXAMPLES / "freshdesk-tickets.jsonl"], None, 3),
+    ("amazon-transcribe", [EXAMPLES / "transcribe-calls.jsonl"], None, 3),
+    ("ccai-insights", sorted((EXAMPLES / "ccai").glob("*.json")), None, 3),
 ]
 
 

@@ -11,6 +11,7 @@ from importer_helpers import CORPORA
 from cs_score.errors import InputError, UserError
 from cs_score.importers import (
     FORMATS,
+    SUMMARIES,
     ImportFault,
     Rejected,
     describe,
@@ -21,8 +22,20 @@ from cs_score.importers import (
 
 
 def test_registry_lists_every_format() -> None:
-    assert sorted(FORMATS) == ["abcd", "csv", "harper-valley", "jsonl", "twitter-care"]
+    assert sorted(FORMATS) == [
+        "abcd",
+        "amazon-transcribe",
+        "ccai-insights",
+        "csv",
+        "freshdesk",
+        "harper-valley",
+        "intercom",
+        "jsonl",
+        "twitter-care",
+        "zendesk",
+    ]
     assert get("twitter-care") is twitter_care.read
+    assert set(SUMMARIES) == set(FORMATS)
 
 
 def test_unknown_format_lists_the_known_ones_and_suggests_the_nearest() -> None:
@@ -30,13 +43,14 @@ def test_unknown_format_lists_the_known_ones_and_suggests_the_nearest() -> None:
         get("twiter-care")
     assert str(caught.value) == (
         "unknown import format 'twiter-care' (did you mean 'twitter-care'?); "
-        "known formats: abcd, csv, harper-valley, jsonl, twitter-care"
+        "known formats: abcd, amazon-transcribe, ccai-insights, csv, freshdesk, harper-valley, "
+        "intercom, jsonl, twitter-care, zendesk"
     )
 
 
 def test_unknown_format_far_from_any_has_no_suggestion() -> None:
-    with pytest.raises(ImportFault, match=r"^unknown import format 'zendesk'; known formats: "):
-        get("zendesk")
+    with pytest.raises(ImportFault, match=r"^unknown import format 'helpscout'; known formats: "):
+        get("helpscout")
 
 
 def test_import_fault_is_a_user_error_for_the_cli() -> None:

@@ -103,12 +103,18 @@ def _seconds(value: float | None) -> str:
 
 
 def _wait_figures(m: dict[str, Any]) -> str:
-    if not m.get("waits"):
-        return ""
-    return (
-        f"mean {_seconds(m['mean_wait_seconds'])} · median {_seconds(m['median_wait_seconds'])}"
-        f" · p90 {_seconds(m['p90_wait_seconds'])} · {m['within_target_rate']:g}% within target"
-    )
+    parts = []
+    if m.get("waits"):
+        parts.append(
+            f"mean {_seconds(m['mean_wait_seconds'])} · median {_seconds(m['median_wait_seconds'])}"
+            f" · p90 {_seconds(m['p90_wait_seconds'])} · {m['within_target_rate']:g}% within target"
+        )
+    if m.get("abandoned"):
+        parts.append(
+            f"abandoned {m['abandoned']} ({m['abandon_rate']:g}%)"
+            f" after {_seconds(m['mean_abandon_seconds'])} on average"
+        )
+    return " · ".join(parts)
 
 
 def _promise_figures(m: dict[str, Any]) -> str:

@@ -20,6 +20,7 @@ from cs_score.checks import (
     phrase,
     product_quality,
     promises,
+    repeat_contact,
     resolution,
     response_time,
     wait_time,
@@ -36,6 +37,7 @@ KINDS: dict[str, ModuleType] = {
     "escalation": escalation,
     "closing": closing,
     "phrase": phrase,
+    "repeat_contact": repeat_contact,
 }
 
 

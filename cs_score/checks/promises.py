@@ -3,45 +3,15 @@ and examples: `cs_score.checks.params.promises`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any
 
+from cs_score.checks.base import OPEN, Compiled, Facts, Outcome, PromiseState
 from cs_score.checks.base import Check as BaseCheck
-from cs_score.checks.base import Compiled, Facts, Outcome
 from cs_score.checks.base import Stats as BaseStats
 from cs_score.checks.params.base import RuleBase
 from cs_score.checks.params.promises import Rule
-from cs_score.pickling import by_position, mypyc_attr
-
-OPEN: Final = "open"
-"""Status of an outcome that can only be settled once the whole input has been read."""
-
-
-@dataclass(slots=True, init=False)
-class PromiseState:
-    """What is known of one promise: when it is due, and when it was kept or notified."""
-
-    id: str
-    due: datetime
-    kept_at: datetime | None
-    notified_at: datetime | None
-
-    # An __init__ of its own: compiled, where the one `dataclass` writes stays Python code.
-    def __init__(
-        self, id: str, due: datetime, kept_at: datetime | None, notified_at: datetime | None
-    ) -> None:
-        self.id = id
-        self.due = due
-        self.kept_at = kept_at
-        self.notified_at = notified_at
-
-    def keep(self, at: datetime) -> None:
-        if self.kept_at is None or at < self.kept_at:
-            self.kept_at = at
-
-
-by_position(PromiseState)
+from cs_score.pickling import mypyc_attr
 
 
 @mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
@@ -71,8 +41,15 @@ class Check(BaseCheck):
             return self.settle(promises, as_of, facts.explain)
         return Outcome(OPEN, None, "waiting for the end of the input", {}, promises)
 
+    def may_wait(self, facts: Facts) -> bool:
+        return bool(facts.record.promises)
+
     def settle(
-        self, promises: list[PromiseState], as_of: datetime | None, explain: bool = True
+        self,
+        promises: list[PromiseState],
+        as_of: datetime | None,
+        explain: bool = True,
+        opened: Outcome | None = None,
     ) -> Outcome:
         """Score promises against the as-of time (None: only promises already kept on time);
         without the reason and evidence of a graded outcome unless `explain`."""

@@ -173,6 +173,15 @@ def _phrase_figures(m: dict[str, Any]) -> str:
     return f"found in {m['found_in']}: {top}"
 
 
+def _repeat_figures(m: dict[str, Any]) -> str:
+    if not m.get("rated"):
+        return ""
+    text = f"repeats {m['repeats']} of {m['rated']} ({m['repeat_rate']:g}%)"
+    if m.get("median_return_seconds") is not None:
+        text += f" · median return after {_seconds(m['median_return_seconds'])}"
+    return text
+
+
 _FIGURES: dict[str, Callable[[dict[str, Any]], str]] = {
     "wait_time": _wait_figures,
     "promises": _promise_figures,
@@ -183,6 +192,7 @@ _FIGURES: dict[str, Callable[[dict[str, Any]], str]] = {
     "escalation": _escalation_figures,
     "closing": _closing_figures,
     "phrase": _phrase_figures,
+    "repeat_contact": _repeat_figures,
 }
 
 

@@ -27,6 +27,7 @@ KINDS = (
     "escalation",
     "closing",
     "phrase",
+    "repeat_contact",
 )
 
 

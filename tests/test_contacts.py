@@ -107,3 +107,124 @@ def test_repeat_contacts_across_files_and_jobs(tmp_path: Path) -> None:
     statuses = [json.loads(t)["rules"]["repeat"]["status"] for t in texts[0]]
     assert statuses.count("fail") > 100 and statuses.count("pass") > 10
     assert summary["metrics"]["repeats"] == statuses.count("fail")
+
+
+def _chat(id: str, case: str, *events: tuple[str, str, str]) -> dict[str, Any]:
+    return {
+        "id": id,
+        "case": case,
+        "customer": "C-" + case,
+        "started_at": events[0][0],
+        "events": [{"at": at, "from": who, "text": text} for at, who, text in events],
+    }
+
+
+def _promise_verdicts(
+    records: list[dict[str, Any]], tmp_path: Path, as_of: str
+) -> dict[str, tuple[Any, ...]]:
+    rules = write_rules(tmp_path, [{"id": "promises", "kind": "promises", "from_text": True}])
+    ruleset = load_ruleset(str(rules))
+    found = {}
+    results = cs_score.score_records(records, ruleset, as_of=datetime.fromisoformat(as_of))
+    for result in results:
+        assert isinstance(result, cs_score.InteractionResult)
+        rule = result.rules["promises"]
+        found[result.id] = (rule.status, rule.credit, rule.reason, rule.evidence)
+    return found
+
+
+def test_promises_written_in_text(tmp_path: Path) -> None:
+    # 2026-03-04 is a Wednesday.
+    records = [
+        _chat(
+            "CALL-1",
+            "K-1",
+            ("2026-03-04T10:00:00Z", "customer", "My kettle leaks."),
+            ("2026-03-04T10:01:00Z", "agent", "Sorry! I will call you back tomorrow."),
+        ),
+        _chat(
+            "MAIL-2",
+            "K-2",
+            ("2026-03-04T11:00:00Z", "customer", "Where is my refund?"),
+            ("2026-03-04T11:05:00Z", "agent", "We'll get back to you within 24 hours."),
+        ),
+        _chat(
+            "TEL-3",
+            "K-3",
+            ("2026-03-04T09:00:00+01:00", "customer", "Ma bouilloire fuit."),
+            ("2026-03-04T09:02:00+01:00", "agent", "Je vous rappelle demain."),
+        ),
+        _chat(
+            "CHAT-4",
+            "K-4",
+            ("2026-03-04T15:00:00Z", "customer", "I need to return this."),
+            ("2026-03-04T15:01:00Z", "agent", "I'll send you the return label by Friday."),
+        ),
+        _chat(
+            "CHAT-5",
+            "K-5",
+            ("2026-03-04T16:00:00Z", "customer", "Thanks!"),
+            ("2026-03-04T16:01:00Z", "agent", "You're welcome, have a nice day."),
+        ),
+        _chat(
+            "CALL-1b",
+            "K-1",  # the next day, same case: the agent calls back
+            ("2026-03-05T14:00:00Z", "agent", "Hello, calling you back about the kettle."),
+        ),
+        _chat(
+            "TEL-3b",
+            "K-3",  # two days later: too late for "demain"
+            ("2026-03-06T10:00:00+01:00", "agent", "Bonjour, je vous rappelle."),
+        ),
+        _chat(
+            "CHAT-4b",
+            "K-4",  # Thursday: the label is sent
+            ("2026-03-05T09:00:00Z", "agent", "Here is your return label."),
+        ),
+    ]
+    found = _promise_verdicts(records, tmp_path, "2026-03-31T00:00:00+00:00")
+    status = {id: (v[0], v[1], v[2]) for id, v in found.items()}
+    assert status == {
+        "CALL-1": ("pass", 1.0, "1 kept (from text)"),
+        "MAIL-2": ("fail", 0.0, "1 broken (from text)"),
+        "TEL-3": ("fail", 0.0, "1 broken (from text)"),
+        "CHAT-4": ("pass", 1.0, "1 kept (from text)"),
+        "CHAT-5": ("na", None, "no promises"),
+        "CALL-1b": ("na", None, "no promises"),
+        "TEL-3b": ("na", None, "no promises"),
+        "CHAT-4b": ("na", None, "no promises"),
+    }
+    assert found["CALL-1"][3]["promises"] == [
+        {
+            "due": "2026-03-05T23:59:59+00:00",
+            "kept_at": "2026-03-05T14:00:00+00:00",
+            "verdict": "kept",
+            "from": "text",
+            "text": "Sorry! I will call you back tomorrow.".split("! ")[1],
+            "event": 1,
+            "made_at": "2026-03-04T10:01:00+00:00",
+            "kept_by": "CALL-1b",
+        }
+    ]
+    tel = found["TEL-3"][3]["promises"][0]
+    assert (tel["due"], tel["kept_by"]) == ("2026-03-05T23:59:59+00:00", "TEL-3b")
+    assert found["MAIL-2"][3]["promises"][0]["due"] == "2026-03-05T11:05:00+00:00"
+    # Before due, the promise is pending: n/a.
+    early = _promise_verdicts(records[:2], tmp_path, "2026-03-04T20:00:00+00:00")
+    assert early["MAIL-2"][:3] == ("na", None, "all promises pending")
+
+
+def test_a_text_promise_kept_in_the_same_interaction(tmp_path: Path) -> None:
+    record = _chat(
+        "CHAT-9",
+        "K-9",
+        ("2026-03-04T10:00:00Z", "customer", "Can you check my order?"),
+        ("2026-03-04T10:01:00Z", "agent", "I'll check and reply within 10 minutes."),
+        ("2026-03-04T10:20:00Z", "agent", "Sorry for the wait: it ships today."),
+    )
+    late = _promise_verdicts([record], tmp_path, "2026-03-31T00:00:00+00:00")["CHAT-9"]
+    assert late[:3] == ("fail", 0.0, "1 broken (from text)")
+    assert late[3]["promises"][0]["kept_by"] == "event 2"
+    record["events"][2]["at"] = "2026-03-04T10:09:00Z"
+    kept = _promise_verdicts([record], tmp_path, "2026-03-31T00:00:00+00:00")["CHAT-9"]
+    assert kept[:3] == ("pass", 1.0, "1 kept (from text)")

@@ -228,3 +228,84 @@ def test_a_text_promise_kept_in_the_same_interaction(tmp_path: Path) -> None:
     record["events"][2]["at"] = "2026-03-04T10:09:00Z"
     kept = _promise_verdicts([record], tmp_path, "2026-03-31T00:00:00+00:00")["CHAT-9"]
     assert kept[:3] == ("pass", 1.0, "1 kept (from text)")
+
+
+PROMISES = [
+    "I'll call you back tomorrow.",
+    "We'll get back to you within 24 hours.",
+    "I'll send you the return label by Friday.",
+    "Je vous rappelle demain.",
+    "Saya akan hubungi anda esok.",
+    "Я перезвоню вам завтра.",
+    "We will refund you in 3-5 business days.",
+    "Thanks for your patience.",
+]
+
+CONTACT_RULES = [
+    {"id": "wait", "kind": "wait_time"},
+    {"id": "reply", "kind": "response_time", "per_channel": {"email": "4h"}},
+    {"id": "promises", "kind": "promises", "from_text": True},
+    {"id": "repeat", "kind": "repeat_contact"},
+]
+
+
+def contact_log(count: int, seed: int) -> list[str]:
+    """Lines of a log where customers come back, agents write promises that later
+    interactions of the same case keep (or not), calls are abandoned, e-mails unanswered."""
+    import random
+
+    rng = random.Random(seed)
+    lines = []
+    for n in range(count):
+        day = 1 + n * 27 // count
+        minute = rng.randrange(0, 600)
+        start = datetime(2026, 3, day, 8, 0).timestamp() + minute * 60
+        at = [datetime.fromtimestamp(start + 60 * k).isoformat() + "Z" for k in range(6)]
+        customer = f"C-{rng.randrange(count // 4)}"
+        record: dict[str, Any] = {
+            "id": f"I-{n}",
+            "customer": customer,
+            "channel": rng.choice(["phone", "chat", "email"]),
+            "started_at": at[0],
+        }
+        if rng.random() < 0.5:
+            record["case"] = f"K-{customer}"
+        kind = rng.random()
+        if kind < 0.1:  # abandoned
+            record["ended_at"] = at[rng.choice([0, 4])]
+            record["events"] = []
+        elif kind < 0.2:  # nobody answered yet
+            record["events"] = [{"at": at[1], "from": "customer", "text": "Hello?"}]
+        else:
+            record["answered_at"] = at[1]
+            record["ended_at"] = at[5]
+            record["events"] = [
+                {"at": at[1], "from": "customer", "text": "My order is late."},
+                {"at": at[2], "from": "agent", "text": rng.choice(PROMISES)},
+            ]
+            if rng.random() < 0.3:
+                record["events"].append({"at": at[4], "from": "agent", "text": "Done."})
+        lines.append(json.dumps(record, ensure_ascii=False))
+    return lines
+
+
+def test_contacts_across_files_are_byte_identical_with_jobs(tmp_path: Path) -> None:
+    from conftest import run_cli
+
+    rules = write_rules(tmp_path, CONTACT_RULES)
+    lines = contact_log(1500, seed=3)
+    paths = []
+    for number, chunk in enumerate((lines[:500], lines[500:1000], lines[1000:])):
+        path = tmp_path / f"day{number}.jsonl"
+        path.write_text("\n".join(chunk) + "\n", encoding="utf-8")
+        paths.append(path)
+    one = run_cli("evaluate", *paths, "-r", rules, "--jobs", "1", "-f", "json")
+    two = run_cli("evaluate", *paths, "-r", rules, "--jobs", "2", "-f", "json")
+    assert one.code == two.code
+    assert one.stdout == two.stdout
+    report = json.loads(one.stdout)
+    figures = {rule["id"]: rule["metrics"] for rule in report["rules_summary"]}
+    assert figures["wait"]["abandoned"] > 50
+    assert figures["repeat"]["repeats"] > 100
+    assert figures["promises"]["from_text"]["kept"] > 50
+    assert figures["promises"]["from_text"]["broken"] > 50

@@ -23,6 +23,7 @@ from cs_score.checks import (
     repeat_contact,
     resolution,
     response_time,
+    transfers,
     wait_time,
 )
 
@@ -38,6 +39,7 @@ KINDS: dict[str, ModuleType] = {
     "closing": closing,
     "phrase": phrase,
     "repeat_contact": repeat_contact,
+    "transfers": transfers,
 }
 
 

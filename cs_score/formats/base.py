@@ -182,6 +182,12 @@ def _repeat_figures(m: dict[str, Any]) -> str:
     return text
 
 
+def _transfer_figures(m: dict[str, Any]) -> str:
+    if not m.get("rated"):
+        return ""
+    return f"mean {m['mean_agents']:g} agents · over the limit {m['over_max_agents']}"
+
+
 _FIGURES: dict[str, Callable[[dict[str, Any]], str]] = {
     "wait_time": _wait_figures,
     "promises": _promise_figures,
@@ -193,6 +199,7 @@ _FIGURES: dict[str, Callable[[dict[str, Any]], str]] = {
     "closing": _closing_figures,
     "phrase": _phrase_figures,
     "repeat_contact": _repeat_figures,
+    "transfers": _transfer_figures,
 }
 
 

@@ -28,6 +28,7 @@ KINDS = (
     "closing",
     "phrase",
     "repeat_contact",
+    "transfers",
 )
 
 

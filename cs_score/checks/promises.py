@@ -93,7 +93,7 @@ class Check(BaseCheck):
             and (as_of is None or s.kept_at <= as_of)
             for s in promises
         ):
-            return self.settle(promises, as_of, facts.explain)
+            return self.judge(promises, as_of, facts.explain)
         return Outcome(OPEN, None, "waiting for the end of the input", {}, promises)
 
     def may_wait(self, facts: Facts) -> bool:
@@ -103,10 +103,15 @@ class Check(BaseCheck):
 
     def settle(
         self,
-        promises: list[PromiseState],
+        states: list[PromiseState],
         as_of: datetime | None,
-        explain: bool = True,
-        opened: Outcome | None = None,
+        explain: bool,
+        opened: Outcome,
+    ) -> Outcome:
+        return self.judge(states, as_of, explain)
+
+    def judge(
+        self, promises: list[PromiseState], as_of: datetime | None, explain: bool = True
     ) -> Outcome:
         """Score promises against the as-of time (None: only promises already kept on time);
         without the reason and evidence of a graded outcome unless `explain`."""

@@ -309,3 +309,33 @@ def test_contacts_across_files_are_byte_identical_with_jobs(tmp_path: Path) -> N
     assert figures["repeat"]["repeats"] > 100
     assert figures["promises"]["from_text"]["kept"] > 50
     assert figures["promises"]["from_text"]["broken"] > 50
+
+
+def test_the_report_counts_promises_from_text_apart(tmp_path: Path) -> None:
+    from cs_score.formats.base import rule_figures
+
+    records = [
+        _chat(
+            "A",
+            "K-1",
+            ("2026-03-04T10:00:00Z", "customer", "Hello"),
+            ("2026-03-04T10:01:00Z", "agent", "I'll call you back tomorrow."),
+        ),
+        {
+            "id": "B",
+            "promises": [
+                {"id": "p1", "due": "2026-03-05T10:00:00Z", "kept_at": "2026-03-05T09:00:00Z"}
+            ],
+        },
+    ]
+    rules = write_rules(tmp_path, [{"id": "promises", "kind": "promises", "from_text": True}])
+    ruleset = load_ruleset(str(rules))
+    as_of = datetime.fromisoformat("2026-03-31T00:00:00+00:00")
+    scored = list(cs_score.score_records(records, ruleset, as_of=as_of))
+    report = cs_score.build_report(cs_score.fold(scored, ruleset))
+    rule = report.rules_summary[0]
+    assert rule["metrics"]["from_text"] == {"made": 1, "kept": 0, "broken": 1, "pending": 0}
+    assert rule_figures(rule) == (
+        "made 2 · kept 1 · broken 1 (0 notified) · pending 0"
+        " · of them from text: made 1 · kept 0 · broken 1 · pending 0"
+    )

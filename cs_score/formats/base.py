@@ -120,10 +120,17 @@ def _wait_figures(m: dict[str, Any]) -> str:
 def _promise_figures(m: dict[str, Any]) -> str:
     if not m.get("made"):
         return ""
-    return (
+    text = (
         f"made {m['made']} · kept {m['kept']} · broken {m['broken']}"
         f" ({m['notified']} notified) · pending {m['pending']}"
     )
+    found = m.get("from_text") or {}
+    if found.get("made"):
+        text += (
+            f" · of them from text: made {found['made']} · kept {found['kept']}"
+            f" · broken {found['broken']} · pending {found['pending']}"
+        )
+    return text
 
 
 def _product_figures(m: dict[str, Any]) -> str:

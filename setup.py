@@ -25,6 +25,7 @@ COMPILED = [
     "cs_score/quantiles.py",
     "cs_score/idset.py",
     "cs_score/pipeline.py",
+    "cs_score/promise_text.py",
     "cs_score/checks/base.py",
     *sorted(
         str(path)

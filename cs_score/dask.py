@@ -60,6 +60,7 @@ from datetime import datetime
 from typing import Any
 
 from cs_score.api import _raw_line
+from cs_score.checks.base import Kept
 from cs_score.engine import InteractionResult
 from cs_score.errors import InputError, UsageError
 from cs_score.pipeline import (
@@ -308,7 +309,7 @@ def _settle(
     partition: PartitionOutcome,
     ruleset: RuleSet,
     options: RunOptions,
-    fulfilled: dict[str, datetime],
+    fulfilled: dict[str, Kept],
     as_of: datetime | None,
 ) -> PartitionOutcome:
     """Runs on a worker: judge the partition's held results, with what the client found.
@@ -433,7 +434,7 @@ def evaluate(
                 for promise_id in item.promise_ids:
                     held_in.setdefault(promise_id, []).append(item.seq // PARTITION_STRIDE)
     as_of_used = options.as_of or collector.part.latest
-    kept: dict[int, dict[str, datetime]] = {}
+    kept: dict[int, dict[str, Kept]] = {}
     for promise_id, at in collector.ledger.fulfilled.items():
         for index in held_in.get(promise_id, ()):
             kept.setdefault(index, {})[promise_id] = at

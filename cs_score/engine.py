@@ -12,9 +12,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
-from cs_score.checks import promises as promises_kind
-from cs_score.checks.base import FAIL, NA, Facts, Outcome, PlannedRule
-from cs_score.checks.promises import OPEN
+from cs_score.checks.base import (
+    FAIL,
+    NA,
+    OPEN,
+    Facts,
+    Kept,
+    Outcome,
+    PlannedRule,
+    PromiseState,
+    agent_key,
+    contact_key,
+    signal_id,
+)
+from cs_score.checks.base import Check as BaseCheck
 from cs_score.grading import round_to_cents
 from cs_score.interaction import Interaction
 from cs_score.pickling import by_position
@@ -45,11 +56,12 @@ class InteractionResult:
     grade: str | None = None
     passed: bool | None = None
     critical_failure: str | None = None
-    open_rules: dict[str, tuple[tuple[int, ...], list[promises_kind.PromiseState]]] = field(
-        default_factory=dict
-    )
-    """Rules that wait for the end of the input: rule id → (active overrides, promise states)."""
+    open_rules: dict[str, tuple[tuple[int, ...], list[PromiseState]]] = field(default_factory=dict)
+    """Rules that wait for the end of the input: rule id → (active overrides, what they wait
+    on)."""
     fulfills: list[tuple[str, datetime]] = field(default_factory=list)
+    """(promise id, time) of the events that keep another interaction's promise, and the
+    signals this interaction sends (`signals`)."""
     latest: datetime | None = None
     events_reordered: bool = False
     explained: bool = True
@@ -69,8 +81,7 @@ class InteractionResult:
         grade: str | None = None,
         passed: bool | None = None,
         critical_failure: str | None = None,
-        open_rules: dict[str, tuple[tuple[int, ...], list[promises_kind.PromiseState]]]
-        | None = None,
+        open_rules: dict[str, tuple[tuple[int, ...], list[PromiseState]]] | None = None,
         fulfills: list[tuple[str, datetime]] | None = None,
         latest: datetime | None = None,
         events_reordered: bool = False,
@@ -98,8 +109,8 @@ class InteractionResult:
         return bool(self.open_rules)
 
     def promise_ids(self) -> list[str]:
-        """Ids of the promises this result waits on."""
-        return [state.id for _, states in self.open_rules.values() for state in states]
+        """Ids of the promises (and watches) this result waits on."""
+        return [state.id for _, states in self.open_rules.values() for state in states if state.id]
 
     def to_dict(self) -> dict[str, Any]:
         """The interaction result as SPEC.md's outputs describe it."""
@@ -151,16 +162,15 @@ def score(
     """Apply every rule of the rule set to one interaction (`as_of`: a fixed "now", if any).
 
     With `explain` False, the result's scores, statuses and statistics are the same, but
-    rules may leave out why (reasons and evidence): for runs that only aggregate. An
-    interaction with promises is always explained, since its result may wait for the end of
-    the input and be shown then; unless `rescorable`: the caller still has the record and
-    scores it again, explained, if it is to be shown.
+    rules may leave out why (reasons and evidence): for runs that only aggregate. A result
+    that waits for the end of the input is always explained, since it may be shown then;
+    unless `rescorable`: the caller still has the record and scores it again, explained, if
+    it is to be shown.
     """
     record = decoded.interaction
-    explain = explain or (bool(record.promises) and not rescorable)
-    facts = Facts(record, ruleset.phrase_index, as_of, explain)
+    facts = Facts(record, ruleset.phrase_index, as_of, explain, seq, ruleset.zone)
     results: dict[str, RuleResult] = {}
-    open_rules: dict[str, tuple[tuple[int, ...], list[promises_kind.PromiseState]]] = {}
+    open_rules: dict[str, tuple[tuple[int, ...], list[PromiseState]]] = {}
     plan, active = _plan(record, ruleset)
     for planned in plan:
         check = planned.check
@@ -174,6 +184,9 @@ def score(
         outcome.weight = planned.weight
         outcome.critical = planned.critical
         results[planned.id] = outcome
+    if open_rules and not explain and not rescorable:
+        # It may be shown once settled, and then nothing can score it again: explain it now.
+        return score(decoded, ruleset, seq, as_of, True)
     result = InteractionResult(  # by position, in field order: a line's hottest call
         seq,
         record.id,
@@ -192,7 +205,7 @@ def score(
         None,  # passed
         None,  # critical_failure
         open_rules,
-        fulfilments(record),
+        fulfilments(record, ruleset),
         decoded.latest,
         decoded.events_reordered,
         explain,
@@ -212,54 +225,88 @@ def _plan(record: Interaction, ruleset: RuleSet) -> tuple[list[PlannedRule], tup
     return ruleset.plan(record, active), active
 
 
-WAITING_KINDS: Final = frozenset({"promises"})
-"""Rule kinds whose outcome may wait for the end of the input (status `OPEN`)."""
-
-
-def waits_on(decoded: Decoded, ruleset: RuleSet, as_of: datetime | None = None) -> tuple[str, ...]:
-    """Ids of the promises that `score` would leave this interaction's result waiting on
-    (empty: its result would be final), found by applying only the rules that can wait.
-
-    So a result that has to wait need not be scored twice over: the run holds its line and
-    scores it once, when the whole input is known.
-    """
+def waits_on(
+    decoded: Decoded, ruleset: RuleSet, as_of: datetime | None = None, seq: int = 0
+) -> tuple[str, ...] | None:
+    """Ids of the promises and watches that `score` would leave this interaction's result
+    waiting on; None when its result would be final. Found by applying only the rules that
+    may wait (`Check.may_wait`), so a result that has to wait need not be scored twice over:
+    the run holds its line and scores it once, when the whole input is known."""
     record = decoded.interaction
-    if not record.promises:
-        return ()
-    facts = Facts(record, ruleset.phrase_index, as_of, False)
-    waiting: list[str] = []
+    facts: Facts | None = None
+    waiting: list[str] | None = None
     for planned in _plan(record, ruleset)[0]:
-        if planned.check is not None and planned.kind in WAITING_KINDS:
-            outcome = planned.check.score(facts)
-            if outcome.status == OPEN:
-                waiting.extend(state.id for state in outcome.measure)
-    return tuple(waiting)
+        check = planned.check
+        if check is None:
+            continue
+        if facts is None:
+            facts = Facts(record, ruleset.phrase_index, as_of, False, seq, ruleset.zone)
+        if not check.may_wait(facts):
+            continue
+        outcome = check.score(facts)
+        if outcome.status == OPEN:
+            if waiting is None:
+                waiting = []
+            waiting.extend(state.id for state in outcome.measure if state.id)
+    return None if waiting is None else tuple(waiting)
 
 
-def fulfilments(record: Interaction) -> list[tuple[str, datetime]]:
-    """(promise id, time) of each event that keeps a promise made by another interaction."""
+def fulfilments(record: Interaction, ruleset: RuleSet | None = None) -> list[tuple[str, datetime]]:
+    """(promise id, time) of each event that keeps a promise made by another interaction;
+    then the signals the rule set asks of every interaction (see `signals`)."""
+    found: list[tuple[str, datetime]] = []
     keeping = [e for e in record.events if e.fulfills and e.at is not None]
-    if not keeping:
-        return []
-    own_promises = {p.id for p in record.promises}
-    return [(e.fulfills, e.at) for e in keeping if e.fulfills not in own_promises]  # type: ignore[misc]
+    if keeping:
+        own_promises = {p.id for p in record.promises}
+        found = [(e.fulfills, e.at) for e in keeping if e.fulfills not in own_promises]  # type: ignore[misc]
+    if ruleset is not None and ruleset.signals:
+        found.extend(signals(record, ruleset.signals))
+    return found
+
+
+def signals(record: Interaction, wanted: frozenset[str]) -> list[tuple[str, datetime]]:
+    """(`signal_id`, time) that this interaction tells interactions before it in the input:
+    its customer came back (`contact`, at its start), an agent spoke or acted in its case, or
+    for its customer when it has no case (`agent`, at the first such event)."""
+    sent: list[tuple[str, datetime]] = []
+    if "contact" in wanted and record.customer:
+        start = record.started_at
+        if start is None:
+            start = next((e.at for e in record.events if e.at is not None), None)
+        if start is not None:
+            sent.append((signal_id(contact_key(record.customer), record.id), start))
+    scope = record.case or record.customer
+    if "agent" in wanted and scope:
+        at = next(
+            (
+                e.at
+                for e in record.events
+                if e.speaker == "agent" and e.at is not None and e.type != "note"
+            ),
+            None,
+        )
+        if at is not None:
+            sent.append((signal_id(agent_key(scope), record.id), at))
+    return sent
 
 
 def settle(
     result: InteractionResult,
     ruleset: RuleSet,
-    fulfilled: Mapping[str, datetime],
+    fulfilled: Mapping[str, Kept],
     as_of: datetime | None,
 ) -> None:
     """Judge an open result's promises with what the whole input showed, then finalize it."""
     for rule_id, (active, states) in result.open_rules.items():
-        check: promises_kind.Check = ruleset.check_for(active, rule_id)
+        check: BaseCheck = ruleset.check_for(active, rule_id)
         for state in states:
-            at = fulfilled.get(state.id)
-            if at is not None:
-                state.keep(at)
-        outcome = check.settle(states, as_of, result.explained)
+            kept = fulfilled.get(state.id) if state.id else None
+            if isinstance(kept, tuple):
+                state.keep(kept[0], kept[1])
+            elif kept is not None:
+                state.keep(kept)
         rule_result = result.rules[rule_id]
+        outcome = check.settle(states, as_of, result.explained, rule_result)
         rule_result.status = outcome.status
         rule_result.credit = outcome.credit
         rule_result.reason = outcome.reason

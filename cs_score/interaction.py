@@ -27,6 +27,8 @@ class Event(msgspec.Struct, frozen=True, gc=False):
     type: Literal["message", "action", "note"] = "message"
     action: str | None = None
     fulfills: str | None = None
+    agent: str | None = None
+    """Who of the agents spoke or acted (an interaction passed between several)."""
 
 
 class Product(msgspec.Struct, frozen=True, gc=False):

@@ -40,6 +40,7 @@ from typing import IO, Any, Final
 import msgspec
 
 from cs_score import engine
+from cs_score.checks.base import WATCH, Kept, parse_signal, parse_watch
 from cs_score.engine import InteractionResult
 from cs_score.errors import InputError, WorkerError
 from cs_score.idset import IdSet
@@ -255,7 +256,7 @@ def revive(
     held: InteractionResult | HeldLine,
     ruleset: RuleSet,
     options: RunOptions,
-    fulfilled: Mapping[str, datetime],
+    fulfilled: Mapping[str, Kept],
     as_of: datetime | None,
     wants_explained: Callable[[InteractionResult], bool],
 ) -> InteractionResult:
@@ -277,7 +278,7 @@ def revive(
 
 
 Reviver = Callable[
-    [InteractionResult | HeldLine, Mapping[str, datetime], datetime | None], InteractionResult
+    [InteractionResult | HeldLine, Mapping[str, Kept], datetime | None], InteractionResult
 ]
 """Settles one held item against (fulfilled, as_of): `revive` with the run's settings bound."""
 
@@ -287,7 +288,7 @@ def settle_into(
     held: Iterable[InteractionResult | HeldLine],
     ruleset: RuleSet,
     options: RunOptions,
-    fulfilled: Mapping[str, datetime],
+    fulfilled: Mapping[str, Kept],
     as_of: datetime | None,
     write: Callable[[bytes], object] | None = None,
 ) -> None:
@@ -389,9 +390,9 @@ def _score_lines(
         ids.append((seq, record.id))
         if decoded.latest is not None and (latest is None or decoded.latest > latest):
             latest = decoded.latest
-        waiting = engine.waits_on(decoded, ruleset, as_of) if defer else ()
-        if waiting:
-            pending.extend(engine.fulfilments(record))
+        waiting = engine.waits_on(decoded, ruleset, as_of, seq) if defer else None
+        if waiting is not None:
+            pending.extend(engine.fulfilments(record, ruleset))
             pending.append(PackedResult(seq, waiting, HeldLine(seq, raw).pack()))
             continue
         result = engine.score(decoded, ruleset, seq, as_of, explain)
@@ -569,10 +570,20 @@ class Ledger:
     Items arrive in input order. A repeated id is reported (the first occurrence wins); a
     result whose promises are still open is held, with its promise ids; an event that fulfils
     one of those promises is recorded against it (the earliest time counts); `settle` judges
-    the held results once the input has ended. Every way of scoring shares it: batches on one
-    machine (`Collector`), records in memory (`cs_score.score_records`) and the partitions of a
-    Dask run, whose open promise ids and fulfilling events come to the client in input order
-    (`OpenPromises`), the client's `fulfilled` map going back to the workers that hold them.
+    the held results once the input has ended.
+
+    The same way, a held result may wait on *watches* (`cs_score.checks.base.watch_id`): a
+    later interaction of the same customer (a repeat contact), an agent's later message in
+    the same case (a promise written in text). Every interaction sends its signals
+    (`engine.signals`) before its own result is held, so it resolves the watches of earlier
+    interactions, never its own; a watch is resolved by the first signal on its key, later in
+    the input, that comes after its time. The watches not yet resolved are kept in memory,
+    one small entry each, and resolved ones join `fulfilled`.
+
+    Every way of scoring shares it: batches on one machine (`Collector`), records in memory
+    (`cs_score.score_records`) and the partitions of a Dask run, whose open promise ids and
+    fulfilling events come to the client in input order (`OpenPromises`), the client's
+    `fulfilled` map going back to the workers that hold them.
     """
 
     def __init__(self, spill: bool = False) -> None:
@@ -582,7 +593,10 @@ class Ledger:
         self._held = _HeldResults(spill)
         self._open = IdSet(on_disk=spill)
         """Ids of the promises held results wait on (fingerprints: 8 bytes each)."""
-        self._fulfilled: dict[str, datetime] = {}
+        self._fulfilled: dict[str, Kept] = {}
+        self._watches: dict[str, list[tuple[str, datetime | None]]] = {}
+        """Signal key → the watches of held results that no signal has resolved yet:
+        (watch id, the time a signal must come after)."""
         self.fulfils_unmatched = 0
 
     def duplicates(self, ids: Iterable[tuple[int, str]]) -> dict[int, str]:
@@ -614,24 +628,51 @@ class Ledger:
             if isinstance(item, InteractionResult):
                 self._held.add(item)
                 for promise_id in item.promise_ids():
-                    self._open.add(promise_id)
+                    self._wait_on(promise_id)
                 continue
             if isinstance(item, OpenPromises):
                 if isinstance(item, PackedResult):
                     self._held.add_packed(item.seq, item.data)
                 for promise_id in item.promise_ids:
-                    self._open.add(promise_id)
+                    self._wait_on(promise_id)
                 continue
             promise_id, at = item
-            if promise_id in self._open:
+            if promise_id.startswith(WATCH):
+                self._signal(promise_id, at)
+            elif promise_id in self._open:
                 previous = self._fulfilled.get(promise_id)
-                if previous is None or at < previous:
+                if previous is None or (isinstance(previous, datetime) and at < previous):
                     self._fulfilled[promise_id] = at
             else:
                 self.fulfils_unmatched += 1
 
+    def _wait_on(self, promise_id: str) -> None:
+        if not promise_id.startswith(WATCH):
+            self._open.add(promise_id)
+            return
+        key, after = parse_watch(promise_id)
+        if key:
+            self._watches.setdefault(key, []).append((promise_id, after))
+
+    def _signal(self, signal: str, at: datetime) -> None:
+        """A later interaction's signal: it resolves every watch on its key it comes after."""
+        key, sender = parse_signal(signal)
+        watches = self._watches.get(key)
+        if not watches:
+            return
+        left: list[tuple[str, datetime | None]] = []
+        for watch, after in watches:
+            if after is None or at > after:
+                self._fulfilled[watch] = (at, sender)
+            else:
+                left.append((watch, after))
+        if left:
+            self._watches[key] = left
+        else:
+            del self._watches[key]
+
     @property
-    def fulfilled(self) -> dict[str, datetime]:
+    def fulfilled(self) -> dict[str, Kept]:
         """Open promise id → the earliest time a later event kept it (so far)."""
         return self._fulfilled
 
@@ -647,6 +688,7 @@ class Ledger:
         yield from self._held.pop_packed(count)
         self._open.clear()
         self._fulfilled.clear()
+        self._watches.clear()
 
     def settle(
         self,
@@ -666,6 +708,7 @@ class Ledger:
             yield held
         self._open.clear()
         self._fulfilled.clear()
+        self._watches.clear()
 
 
 def duplicate_reason(record_id: str) -> str:
@@ -740,7 +783,7 @@ class Collector:
             return False
         self.ledger.note_ids([(seq, record.id)])
         self.part.note_latest(decoded.latest)
-        self.ledger.take(engine.fulfilments(record))
+        self.ledger.take(engine.fulfilments(record, self.ruleset))
         return True
 
     def close(self) -> datetime | None:
@@ -764,7 +807,7 @@ class Collector:
 
         def revived(
             held: InteractionResult | HeldLine,
-            fulfilled: Mapping[str, datetime],
+            fulfilled: Mapping[str, Kept],
             as_of: datetime | None,
         ) -> InteractionResult:
             return revive(
@@ -870,7 +913,7 @@ class _SettleWork:
         self,
         ruleset: RuleSet,
         options: RunOptions,
-        fulfilled: dict[str, datetime],
+        fulfilled: dict[str, Kept],
         as_of: datetime | None,
     ) -> None:
         self.ruleset = ruleset

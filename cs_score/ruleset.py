@@ -535,6 +535,10 @@ class RuleSet:
     fixed_plan: list[PlannedRule] | None = field(init=False, repr=False)
     """The plan of every interaction when no override and no `when` can change it (None:
     ask `plan`), so scoring need not ask for each interaction."""
+    signals: frozenset[str] = field(init=False, repr=False)
+    """What every interaction tells the run's ledger for others' sake: `contact` (its
+    customer came, for `repeat_contact`), `agent` (an agent spoke or acted in its case, for
+    promises found in text)."""
 
     @property
     def name(self) -> str:
@@ -615,6 +619,20 @@ class RuleSet:
         self.grading = Grading(self.model.grades, self.model.pass_score)
         fixed = not self.model.overrides and all(r.when is None for r in self.model.rules)
         self.fixed_plan = self._planned(())[0] if fixed else None
+        rules = [*self.model.rules]
+        for override in self.model.overrides:
+            rules.extend(
+                _patched(rule, override.rules[rule.id])
+                for rule in self.model.rules
+                if override.rules.get(rule.id)
+            )
+        wanted = set()
+        for rule in rules:
+            if rule.kind == "repeat_contact":
+                wanted.add("contact")
+            if rule.kind == "promises" and getattr(rule, "from_text", False):
+                wanted.add("agent")
+        self.signals = frozenset(wanted)
 
     def warm(self) -> None:
         """Compile the base plan now, so every worker starts with it."""

@@ -234,3 +234,27 @@ def test_a_file_name_that_is_not_utf8_is_shown_as_on_one_machine(
     assert "Traceback" not in ran.stderr
     assert ran.stdout == one.stdout
     assert f'"file":"{tmp_path}/caf\\\\udce9.jsonl"' in ran.stdout
+
+
+def test_contacts_across_files_on_dask_as_on_one_machine(
+    client: Client, cli: Callable[..., Ran], tmp_path: Path
+) -> None:
+    """Repeat contacts and promises written in text, kept by interactions in later files."""
+    from checks.helpers import write_rules
+    from test_contacts import CONTACT_RULES, contact_log
+
+    rules = write_rules(tmp_path, CONTACT_RULES)
+    lines = contact_log(900, seed=5)
+    paths = []
+    for number, chunk in enumerate((lines[:300], lines[300:600], lines[600:])):
+        path = tmp_path / f"day{number}.jsonl"
+        path.write_text("\n".join(chunk) + "\n", encoding="utf-8")
+        paths.append(path)
+    one = cli("evaluate", *paths, "-r", rules, "--jobs", "1", "-f", "json")
+    address = client.scheduler.address
+    ran = cli(
+        "evaluate", *paths, "-r", rules, "--engine", "dask", "--scheduler", address, "-f", "json"
+    )
+    assert (ran.code, ran.stderr) == (one.code, one.stderr)
+    assert ran.stdout == one.stdout
+    assert '"from":"text"' in ran.stdout.replace(" ", "")

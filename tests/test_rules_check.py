@@ -163,6 +163,7 @@ rules:                                         # child.yaml:7
       email: 4h                                # child.yaml:11
     zero_at: null                              # default
     gate_mean: false                           # default
+    short_abandon: 10s                         # default
     calendar: null                             # default
   - id: hello                                  # parent.yaml:8
     kind: greeting                             # parent.yaml:9

@@ -20,8 +20,10 @@ from cs_score.checks import (
     phrase,
     product_quality,
     promises,
+    repeat_contact,
     resolution,
     response_time,
+    transfers,
     wait_time,
 )
 
@@ -36,6 +38,8 @@ KINDS: dict[str, ModuleType] = {
     "escalation": escalation,
     "closing": closing,
     "phrase": phrase,
+    "repeat_contact": repeat_contact,
+    "transfers": transfers,
 }
 
 

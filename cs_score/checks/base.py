@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any, Final
 
 from cs_score.calendars import Calendar
@@ -16,6 +16,9 @@ from cs_score.phrases import (
     PhraseIndex,
 )
 from cs_score.pickling import by_position, mypyc_attr
+
+OPEN: Final = "open"
+"""Status of an outcome that can only be settled once the whole input has been read."""
 
 PASS: Final = "pass"
 PARTIAL: Final = "partial"
@@ -104,6 +107,8 @@ class Facts:
         "explain",
         "index",
         "record",
+        "seq",
+        "zone",
     )
 
     def __init__(
@@ -112,8 +117,14 @@ class Facts:
         index: PhraseIndex,
         as_of: datetime | None = None,
         explain: bool = True,
+        seq: int = 0,
+        zone: tzinfo | None = None,
     ) -> None:
         self.record = record
+        self.seq = seq
+        """The interaction's position in the input (what makes its watches unique)."""
+        self.zone = zone
+        """The rule set's time zone (calendar days of promises written in text)."""
         self.index = index
         self.as_of = as_of
         """The as-of time when the run fixes it (`--as-of`); None: the end of the input."""
@@ -228,13 +239,129 @@ class Compiled:
 by_position(Compiled)
 
 
+@dataclass(slots=True, init=False)
+class PromiseState:
+    """Something an open outcome waits on: a promise (kept by a later event), or anything
+    else the whole input settles (a repeat contact, a message still unanswered).
+
+    `id` is what the run's ledger knows it by: a promise id, a *watch* (`watch_id`) that a
+    later interaction's signal resolves, or "" when only the as-of time settles it.
+    """
+
+    id: str
+    due: datetime
+    kept_at: datetime | None
+    notified_at: datetime | None
+    made_at: datetime | None
+    text: str | None
+    event: int
+    """Index of the event that made it (-1: none, a structured promise)."""
+    kept_by: str | None
+    """The id of the later interaction that kept it (for a watch), when known."""
+
+    # An __init__ of its own: compiled, where the one `dataclass` writes stays Python code.
+    def __init__(
+        self,
+        id: str,
+        due: datetime,
+        kept_at: datetime | None,
+        notified_at: datetime | None,
+        made_at: datetime | None = None,
+        text: str | None = None,
+        event: int = -1,
+        kept_by: str | None = None,
+    ) -> None:
+        self.id = id
+        self.due = due
+        self.kept_at = kept_at
+        self.notified_at = notified_at
+        self.made_at = made_at
+        self.text = text
+        self.event = event
+        self.kept_by = kept_by
+
+    def keep(self, at: datetime, by: str | None = None) -> None:
+        if self.kept_at is None or at < self.kept_at:
+            self.kept_at = at
+            self.kept_by = by
+
+
+by_position(PromiseState)
+
+Kept = datetime | tuple[datetime, str]
+"""What the run's ledger knows of a promise or watch kept by a later interaction: the time,
+and for a watch the id of the interaction that resolved it."""
+
+WATCH: Final = "\x00"
+"""What a watch id (and a signal's key) starts with; a promise id from a log never does."""
+
+
+def watch_id(key: str, after: datetime | None, seq: int, rule_id: str, n: int) -> str:
+    """The id of a watch: resolved by the first signal on `key` (see `signal_key`) that comes
+    later in the input, at a time after `after` (any time when None). Unique in the run: the
+    position of the interaction, the rule and the watch's number in it."""
+    moment = "" if after is None else after.isoformat()
+    return f"{WATCH}{seq}.{n}.{rule_id}{WATCH}{moment}{WATCH}{key}"
+
+
+def parse_watch(watch: str) -> tuple[str, datetime | None]:
+    """(key, after) of a watch id."""
+    _, _, rest = watch[1:].partition(WATCH)
+    moment, _, key = rest.partition(WATCH)
+    return key, (datetime.fromisoformat(moment) if moment else None)
+
+
+def signal_id(key: str, sender: str) -> str:
+    """What a signal on `key` from the interaction `sender` is known by in the run's ledger
+    (in the place of a promise id)."""
+    return f"{WATCH}{len(sender)}:{sender}{key}"
+
+
+def parse_signal(signal: str) -> tuple[str, str]:
+    """(key, sender) of a `signal_id`."""
+    length, _, rest = signal[1:].partition(":")
+    size = int(length)
+    return rest[size:], rest[:size]
+
+
+def contact_key(customer: str) -> str:
+    """The key of the signal every interaction of a customer sends (repeat contacts)."""
+    return "contact:" + customer
+
+
+def agent_key(scope: str) -> str:
+    """The key of the signal an interaction where an agent spoke or acted sends, by its case
+    (or customer): it keeps promises made in an earlier interaction of the same scope."""
+    return "agent:" + scope
+
+
 @mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
 class Check:
     """What each rule kind's `Check` is: built once per rule set from the rule's parameters,
     it scores one interaction at a time. (One base class, so compiled code calls `score`
-    directly rather than looking it up on each check.)"""
+    directly rather than looking it up on each check.)
+
+    A check whose outcome may wait for the whole input returns status `OPEN`, with the
+    `PromiseState`s it waits on as its measure, and says how to finish it in `settle`.
+    """
 
     def score(self, facts: Facts) -> Outcome:
+        raise NotImplementedError
+
+    def may_wait(self, facts: Facts) -> bool:
+        """False when `score` surely gives a final outcome (a cheap test, run on every line
+        before the run decides whether to hold it)."""
+        return False
+
+    def settle(
+        self,
+        states: list[PromiseState],
+        as_of: datetime | None,
+        explain: bool,
+        opened: Outcome,
+    ) -> Outcome:
+        """The final outcome of an `OPEN` one (`opened`, as `score` gave it) once the input has
+        been read: `states` know when they were kept, `as_of` is the run's."""
         raise NotImplementedError
 
 

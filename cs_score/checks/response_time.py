@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from cs_score.checks.base import OPEN, Compiled, Facts, Outcome, PromiseState
 from cs_score.checks.base import Check as BaseCheck
-from cs_score.checks.base import Compiled, Facts, Outcome
 from cs_score.checks.base import Stats as BaseStats
 from cs_score.checks.params.response_time import Rule
 from cs_score.durations import format_duration
@@ -24,6 +24,7 @@ class Check(BaseCheck):
         self.rule = rule
         self.responders = frozenset(rule.answered_by)
         self.calendar = compiled.calendars[rule.calendar] if rule.calendar else None
+        self.fail_unanswered = rule.unanswered == "fail"
 
     def seconds(self, asked: datetime, answered: datetime) -> float:
         if self.calendar is not None:
@@ -33,10 +34,42 @@ class Check(BaseCheck):
     def score(self, facts: Facts) -> Outcome:
         record = facts.record
         target = self.rule.per_channel.get(record.channel or "", self.rule.target)
+        waiting, responses = self._answers(facts)
+        if waiting is None:
+            return Outcome.na("no customer messages")
+        if waiting and self.fail_unanswered and facts.as_of is None:
+            # How long they have waited is known once the input's as-of time is.
+            states = [PromiseState("", at, None, None, None, None, index) for index, at in waiting]
+            opened = {"target_seconds": target, "responses": responses}
+            return Outcome(OPEN, None, "waiting for the end of the input", opened, states)
+        return self.judge(target, responses, waiting, facts.as_of, facts.explain)
+
+    def may_wait(self, facts: Facts) -> bool:
+        if not self.fail_unanswered or facts.as_of is not None:
+            return False
+        events = facts.record.events
+        return any(e.speaker == "customer" and e.type == "message" for e in events)
+
+    def settle(
+        self,
+        states: list[PromiseState],
+        as_of: datetime | None,
+        explain: bool,
+        opened: Outcome,
+    ) -> Outcome:
+        waiting = [(state.event, state.due) for state in states]
+        target = opened.evidence["target_seconds"]
+        return self.judge(target, opened.evidence["responses"], waiting, as_of, explain)
+
+    def _answers(
+        self, facts: Facts
+    ) -> tuple[list[tuple[int, datetime]] | None, list[tuple[int, int, float]]]:
+        """(customer messages nobody answered, (message, answer, seconds) of the others);
+        None for the first when the customer wrote nothing timed."""
         waiting: list[tuple[int, datetime]] = []
         responses: list[tuple[int, int, float]] = []
         asked = 0
-        for index, event in enumerate(record.events):
+        for index, event in enumerate(facts.record.events):
             if event.type != "message" or event.at is None:
                 continue
             if event.speaker == "customer":
@@ -46,13 +79,37 @@ class Check(BaseCheck):
                 for question, at in waiting:
                     responses.append((question, index, self.seconds(at, event.at)))
                 waiting = []
-        if not asked:
-            return Outcome.na("no customer messages")
-        fail_unanswered = self.rule.unanswered == "fail"
-        if not responses and not fail_unanswered:
-            return Outcome.na("no answer to any customer message", ((), 0, len(waiting)))
+        return (waiting if asked else None), responses
+
+    def judge(
+        self,
+        target: float,
+        responses: list[tuple[int, int, float]],
+        waiting: list[tuple[int, datetime]],
+        as_of: datetime | None,
+        explain: bool,
+    ) -> Outcome:
+        """The outcome, once it is known how long the unanswered messages have waited (by
+        `as_of`; None: the end of the input is unknown, and they are not counted)."""
+        fail_unanswered = self.fail_unanswered
+        overdue: list[tuple[int, float]] = []
+        if fail_unanswered and as_of is not None:
+            for index, at in waiting:
+                waited = self.seconds(at, as_of)
+                if waited > target:
+                    overdue.append((index, waited))
+        measure: tuple[tuple[float, ...], int, int]
+        if not responses and not overdue:
+            measure = ((), 0, len(waiting))
+            if fail_unanswered and waiting:
+                return Outcome.na("unanswered, still within the target", measure)
+            return Outcome.na("no answer to any customer message", measure)
         in_time = sum(1 for _, _, seconds in responses if seconds <= target)
-        counted = len(responses) + (len(waiting) if fail_unanswered else 0)
+        counted = len(responses) + len(overdue)
+        measure = (tuple(s for _, _, s in responses), in_time, len(waiting))
+        credit = in_time / counted
+        if not explain:
+            return Outcome.graded(credit, "", {}, measure)
         late = [
             {"customer_event": q, "answer_event": a, "response_seconds": s}
             for q, a, s in responses
@@ -73,16 +130,26 @@ class Check(BaseCheck):
             }
         if waiting:
             evidence["unanswered"] = [q for q, _ in waiting]
+        if overdue:
+            longest = max(waited for _, waited in overdue)
+            evidence["unanswered_waited_seconds"] = longest
+            evidence["as_of"] = as_of.isoformat() if as_of is not None else None
         if self.calendar is not None:
             evidence["calendar"] = self.calendar.name
         noun = "customer message" if counted == 1 else "customer messages"
         reason = f"{in_time} of {counted} {noun} answered within {format_duration(target)}"
         if late:
             reason += f"; slowest {format_duration(evidence['slowest']['response_seconds'])}"
-        if waiting:
-            reason += f"; {len(waiting)} unanswered" + ("" if fail_unanswered else " (not counted)")
-        measure = (tuple(s for _, _, s in responses), in_time, len(waiting))
-        return Outcome.graded(in_time / counted, reason, evidence, measure)
+        if overdue:
+            waited_for = format_duration(evidence["unanswered_waited_seconds"])
+            reason += f"; {len(overdue)} unanswered, waiting {waited_for}"
+            if len(overdue) < len(waiting):
+                reason += f" ({len(waiting) - len(overdue)} more within the target so far)"
+        elif waiting:
+            reason += f"; {len(waiting)} unanswered" + (
+                " (within the target so far)" if fail_unanswered else " (not counted)"
+            )
+        return Outcome.graded(credit, reason, evidence, measure)
 
 
 @mypyc_attr(serializable=True, allow_interpreted_subclasses=True)

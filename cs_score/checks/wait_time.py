@@ -3,7 +3,7 @@ and examples: `cs_score.checks.params.wait_time`."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from cs_score.checks.base import Check as BaseCheck
 from cs_score.checks.base import Compiled, Facts, Outcome
@@ -25,6 +25,7 @@ class Check(BaseCheck):
         if self.zero_at < rule.target:
             self.zero_at = rule.target
         self.calendar = compiled.calendars[rule.calendar] if rule.calendar else None
+        self.short_abandon = rule.short_abandon
 
     def targets(self, channel: str | None) -> tuple[float, float]:
         """(target, zero_at) for a channel."""
@@ -40,12 +41,12 @@ class Check(BaseCheck):
             return Outcome.na("no started_at")
         answered = facts.answered_at()
         if answered is None:
-            return Outcome.na("no answered_at")
+            return self.unanswered(facts)
         elapsed = max(0.0, (answered - record.started_at).total_seconds())
         calendar = self.calendar
         wait = elapsed if calendar is None else calendar.open_seconds(record.started_at, answered)
         target, zero = self.targets(record.channel)
-        measure = (wait, wait <= target)
+        measure = (wait, wait <= target, ANSWERED)
         if wait <= target:
             credit = 1.0
         elif wait >= zero:
@@ -74,6 +75,38 @@ class Check(BaseCheck):
             reason = f"waited {shown}, over the {format_duration(target)} target"
         return Outcome.graded(credit, reason, evidence, measure)
 
+    def unanswered(self, facts: Facts) -> Outcome:
+        """An interaction nobody answered: abandoned at `ended_at`, unless an agent engaged
+        at a time the log does not give (an untimed message or action, or `greeted`: then
+        the wait is unknown)."""
+        record = facts.record
+        if record.greeted or any(e.speaker == "agent" and e.type != "note" for e in record.events):
+            return Outcome.na("no answered_at")
+        ended = record.ended_at
+        if ended is None:
+            return Outcome.na("still waiting")
+        started = record.started_at
+        assert started is not None
+        lasted = max(0.0, (ended - started).total_seconds())
+        if lasted < self.short_abandon:
+            return Outcome.na("short abandon", (lasted, False, SHORT))
+        measure = (lasted, False, ABANDONED)
+        if not facts.explain:
+            return Outcome.graded(0.0, "", {}, measure)
+        evidence: dict[str, Any] = {
+            "started_at": started.isoformat(),
+            "ended_at": ended.isoformat(),
+            "abandoned_after_seconds": lasted,
+        }
+        return Outcome.graded(0.0, f"abandoned after {format_duration(lasted)}", evidence, measure)
+
+
+ANSWERED: Final = 0
+ABANDONED: Final = 1
+SHORT: Final = 2
+"""What a measure's third item says of the contact: answered, abandoned, or abandoned too
+soon to count (`short_abandon`)."""
+
 
 @mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
 class Stats(BaseStats):
@@ -84,9 +117,19 @@ class Stats(BaseStats):
         self.total_ms = 0
         self.within = 0
         self.waits = Quantiles()
+        self.abandoned = 0
+        self.abandoned_ms = 0
+        self.short_abandons = 0
 
     def add(self, measure: Any) -> None:
-        wait, within = measure
+        wait, within, contact = measure
+        if contact != ANSWERED:
+            if contact == ABANDONED:
+                self.abandoned += 1
+                self.abandoned_ms += round_half_even(wait * 1000)
+            else:
+                self.short_abandons += 1
+            return
         self.count += 1
         self.total_ms += round_half_even(wait * 1000)
         self.within += within
@@ -98,11 +141,15 @@ class Stats(BaseStats):
         self.total_ms += other.total_ms
         self.within += other.within
         self.waits.merge(other.waits)
+        self.abandoned += other.abandoned
+        self.abandoned_ms += other.abandoned_ms
+        self.short_abandons += other.short_abandons
 
     def mean(self) -> float | None:
         return self.total_ms / self.count / 1000 if self.count else None
 
     def summary(self) -> dict[str, Any]:
+        contacts = self.count + self.abandoned
         return {
             "waits": self.count,
             "mean_wait_seconds": _round(self.mean()),
@@ -111,6 +158,12 @@ class Stats(BaseStats):
             "within_target": self.within,
             "within_target_rate": round(100 * self.within / self.count, 2) if self.count else None,
             "target_seconds": self.target,
+            "abandoned": self.abandoned,
+            "abandon_rate": round(100 * self.abandoned / contacts, 2) if contacts else None,
+            "mean_abandon_seconds": _round(self.abandoned_ms / self.abandoned / 1000)
+            if self.abandoned
+            else None,
+            "short_abandons": self.short_abandons,
         }
 
 

@@ -103,21 +103,34 @@ def _seconds(value: float | None) -> str:
 
 
 def _wait_figures(m: dict[str, Any]) -> str:
-    if not m.get("waits"):
-        return ""
-    return (
-        f"mean {_seconds(m['mean_wait_seconds'])} · median {_seconds(m['median_wait_seconds'])}"
-        f" · p90 {_seconds(m['p90_wait_seconds'])} · {m['within_target_rate']:g}% within target"
-    )
+    parts = []
+    if m.get("waits"):
+        parts.append(
+            f"mean {_seconds(m['mean_wait_seconds'])} · median {_seconds(m['median_wait_seconds'])}"
+            f" · p90 {_seconds(m['p90_wait_seconds'])} · {m['within_target_rate']:g}% within target"
+        )
+    if m.get("abandoned"):
+        parts.append(
+            f"abandoned {m['abandoned']} ({m['abandon_rate']:g}%)"
+            f" after {_seconds(m['mean_abandon_seconds'])} on average"
+        )
+    return " · ".join(parts)
 
 
 def _promise_figures(m: dict[str, Any]) -> str:
     if not m.get("made"):
         return ""
-    return (
+    text = (
         f"made {m['made']} · kept {m['kept']} · broken {m['broken']}"
         f" ({m['notified']} notified) · pending {m['pending']}"
     )
+    found = m.get("from_text") or {}
+    if found.get("made"):
+        text += (
+            f" · of them from text: made {found['made']} · kept {found['kept']}"
+            f" · broken {found['broken']} · pending {found['pending']}"
+        )
+    return text
 
 
 def _product_figures(m: dict[str, Any]) -> str:
@@ -167,6 +180,21 @@ def _phrase_figures(m: dict[str, Any]) -> str:
     return f"found in {m['found_in']}: {top}"
 
 
+def _repeat_figures(m: dict[str, Any]) -> str:
+    if not m.get("rated"):
+        return ""
+    text = f"repeats {m['repeats']} of {m['rated']} ({m['repeat_rate']:g}%)"
+    if m.get("median_return_seconds") is not None:
+        text += f" · median return after {_seconds(m['median_return_seconds'])}"
+    return text
+
+
+def _transfer_figures(m: dict[str, Any]) -> str:
+    if not m.get("rated"):
+        return ""
+    return f"mean {m['mean_agents']:g} agents · over the limit {m['over_max_agents']}"
+
+
 _FIGURES: dict[str, Callable[[dict[str, Any]], str]] = {
     "wait_time": _wait_figures,
     "promises": _promise_figures,
@@ -177,6 +205,8 @@ _FIGURES: dict[str, Callable[[dict[str, Any]], str]] = {
     "escalation": _escalation_figures,
     "closing": _closing_figures,
     "phrase": _phrase_figures,
+    "repeat_contact": _repeat_figures,
+    "transfers": _transfer_figures,
 }
 
 

@@ -27,6 +27,8 @@ KINDS = (
     "escalation",
     "closing",
     "phrase",
+    "repeat_contact",
+    "transfers",
 )
 
 

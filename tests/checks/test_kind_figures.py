@@ -118,3 +118,29 @@ def test_phrase_figures(tmp_path: Path, mode: str, found_in: int, top: dict[str,
         "found_in": found_in,
         "top_phrases": top,
     }
+
+
+def test_wait_time_figures_count_abandoned_contacts_beside_the_waits(tmp_path: Path) -> None:
+    day = "2026-03-05T"
+    records = [
+        {"started_at": f"{day}10:00:00Z", "answered_at": f"{day}10:01:00Z"},
+        {"started_at": f"{day}10:00:00Z", "answered_at": f"{day}10:03:00Z"},
+        {"started_at": f"{day}10:00:00Z", "ended_at": f"{day}10:04:00Z"},  # abandoned 4m
+        {"started_at": f"{day}10:00:00Z", "ended_at": f"{day}10:02:00Z"},  # abandoned 2m
+        {"started_at": f"{day}10:00:00Z", "ended_at": f"{day}10:00:06Z"},  # short abandon
+        {"started_at": f"{day}10:00:00Z"},  # still waiting: not counted
+    ]
+    figures = _figures(tmp_path, "wait_time", {}, records)
+    assert figures == {
+        "waits": 2,
+        "mean_wait_seconds": 120.0,
+        "median_wait_seconds": 120.0,
+        "p90_wait_seconds": 168.0,
+        "within_target": 1,
+        "within_target_rate": 50.0,
+        "target_seconds": 90.0,
+        "abandoned": 2,
+        "abandon_rate": 50.0,  # 2 abandoned of 4 contacts answered or abandoned
+        "mean_abandon_seconds": 180.0,
+        "short_abandons": 1,
+    }

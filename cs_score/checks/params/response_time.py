@@ -4,21 +4,27 @@ What it measures: each timed customer message against the next message from an a
 another speaker in `answered_by`). Its response time runs from the customer's message to that
 answer, so when a customer writes three times before the agent answers, each of the three is
 measured from its own time. Customer messages after the last answer are *unanswered*: by
-default they are not counted (they are usually the customer's "thanks, bye"), and the evidence
-and report show how many there were.
+default (`unanswered: fail`) each one counts as answered too late once its target has passed
+by the as-of time (`--as-of`, by default the latest time in the input), and the reason says
+how long it has waited; before that it is not counted yet. An e-mail nobody ever answered
+fails its 4h target. With `unanswered: ignore` they are never counted (for logs where the
+customer's last word is usually "thanks, bye"); the evidence and report show how many there
+were either way.
 
-Credit: the share of answered customer messages answered within the target (per channel, if
-set). With `unanswered: fail`, each unanswered message counts as one answered too late.
+Credit: the share of customer messages answered within the target (per channel, if set),
+over the messages answered and the unanswered ones counted late.
 
 Parameters (defaults):
   target (60s)          the longest a customer message should wait for an answer
   per_channel ({})      targets by channel, e.g. {email: 4h, social: 1h}
   calendar (none)       the name of a calendar under `calendars`: only its open time counts
   answered_by ([agent]) who may answer: agent, bot, system (a support bot: [bot, agent])
-  unanswered (ignore)   `ignore` leaves messages nobody answered out; `fail` counts them late
+  unanswered (fail)     `fail` counts messages nobody answered as late once their target has
+                        passed by the as-of time; `ignore` leaves them out
 
-n/a: `no customer messages` (none with a time), `no answer to any customer message` (with
-`unanswered: ignore`).
+n/a: `no customer messages` (none with a time), `unanswered, still within the target` (no
+answer yet, but the target has not passed by the as-of time), `no answer to any customer
+message` (with `unanswered: ignore`).
 
 Reports: customer messages answered and in time, the share in time, mean, median and p90
 response time, and messages left unanswered.
@@ -27,6 +33,8 @@ Passing example (target 60s): customer 10:00:00 "Where is my parcel?", agent 10:
 check" → 1 of 1 answered within 1m, credit 1.
 Failing example: customer 10:00:00, agent 10:00:40, customer 10:01:00, agent 10:03:00 → the
 second message waited 2m: 1 of 2 in time, credit 0.5.
+Unanswered example (per_channel {email: 4h}): an e-mail at 09:00, never answered, as-of 15:00
+→ "0 of 1 customer message answered within 4h; 1 unanswered, waiting 6h", credit 0.
 """
 
 from __future__ import annotations
@@ -58,7 +66,9 @@ class Rule(RuleBase):
         default_factory=_agents, description="who may answer a customer message"
     )
     unanswered: Literal["ignore", "fail"] = Field(
-        "ignore", description="`fail`: customer messages nobody answered count as late"
+        "fail",
+        description="`fail`: a customer message nobody answered counts as late once its "
+        "target has passed; `ignore`: it is left out",
     )
 
     @field_validator("answered_by")

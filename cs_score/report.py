@@ -12,7 +12,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Final
 
 from cs_score import __version__, checks
@@ -120,6 +120,48 @@ class GroupPart:
 
 @mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
 @dataclass
+class DayPart:
+    """Aggregates of the interactions that started on one day (in the rule set's time zone):
+    what the report's trends are made of. Each rule keeps its kind's own statistics, so a
+    day has its wait median and p90 as the whole run has."""
+
+    rules: dict[str, RulePart]
+    count: int = 0
+    rated: int = 0
+    score_cents: int = 0
+    passed: int = 0
+
+    @classmethod
+    def new(cls, ruleset: RuleSet) -> DayPart:
+        return cls({rule.id: RulePart.new(rule) for rule in ruleset.rules})
+
+    def add(self, result: InteractionResult) -> None:
+        self.count += 1
+        rules = self.rules
+        for rule_id, rule_result in result.rules.items():
+            part = rules[rule_id]
+            part.statuses[rule_result.status] += 1
+            credit = rule_result.credit
+            if credit is not None:
+                part.credit_micro += round_half_even(credit * MICRO)
+            if rule_result.measure is not None:
+                part.stats.add(rule_result.measure)
+        if result.score is not None and result.grade is not None:
+            self.rated += 1
+            self.score_cents += round_half_even(result.score * 100)
+            self.passed += bool(result.passed)
+
+    def merge(self, other: DayPart) -> None:
+        self.count += other.count
+        self.rated += other.rated
+        self.score_cents += other.score_cents
+        self.passed += other.passed
+        for rule_id, rule_part in other.rules.items():
+            self.rules[rule_id].merge(rule_part)
+
+
+@mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
+@dataclass
 class WorstEntry:
     """A low-scoring interaction kept for the report, with why it lost points."""
 
@@ -189,6 +231,8 @@ class ReportPart:
         self.rules = {rule.id: RulePart.new(rule) for rule in ruleset.rules}
         self.groups: dict[str, dict[str, GroupPart]] = {spec: {} for spec in group_by}
         self._worst = LowestSeen()
+        self.days: dict[str, DayPart] = {}
+        """Aggregates by the day each interaction started (ISO date in the rule set's zone)."""
         self.events_reordered = 0
         self.latest: datetime | None = None
 
@@ -218,6 +262,7 @@ class ReportPart:
         "rules",
         "groups",
         "_worst",
+        "days",
         "events_reordered",
         "latest",
     )
@@ -259,6 +304,13 @@ class ReportPart:
             if group is None:
                 group = groups[value] = GroupPart()
             group.add(result)
+        if result.started_at is not None:
+            day_key = result.started_at.astimezone(zone).date().isoformat()
+            day = self.days.get(day_key)
+            if day is None:
+                assert self.ruleset is not None, "a pickled part is merged into, never added to"
+                day = self.days[day_key] = DayPart.new(self.ruleset)
+            day.add(result)
         if result.score is None or result.grade is None:
             return
         self.rated += 1
@@ -319,6 +371,11 @@ class ReportPart:
                     mine[value] = group
         for entry in other._worst.kept():
             self._keep_worst(entry)
+        for day_key, day in other.days.items():
+            if day_key in self.days:
+                self.days[day_key].merge(day)
+            else:
+                self.days[day_key] = day
         self.events_reordered += other.events_reordered
         self.note_latest(other.latest)
 
@@ -367,6 +424,9 @@ class Report:
     errors: list[dict[str, Any]]
     gate: dict[str, Any]
     notes: list[str]
+    trends: dict[str, Any] = field(default_factory=dict)
+    """Mean score, pass rate and each rule's figures by day (by week over a long log), as
+    `trends_of` makes them; the `html` page draws them (the JSON document leaves them out)."""
 
     @property
     def passed(self) -> bool:
@@ -503,6 +563,7 @@ def build_report(
     ]
     errors = [{"file": r.file, "line": r.line, "reason": r.reason} for r in part.rejections]
     verdict = _gate(part, ruleset, gate, summary, order)
+    trends = trends_of(part, ruleset)
     return Report(
         tool={"name": "cs-score", "version": __version__},
         rules={
@@ -520,7 +581,61 @@ def build_report(
         errors=errors,
         gate=verdict,
         notes=list(notes or []),
+        trends=trends,
     )
+
+
+WEEKLY_AFTER_DAYS: Final = 62
+"""A log that spans more days than this is trended by week (Monday to Sunday), not by day."""
+
+
+def trends_of(part: ReportPart, ruleset: RuleSet) -> dict[str, Any]:
+    """Mean score, pass rate and each rule's mean credit and own figures by day, or by week
+    when the log spans more than `WEEKLY_AFTER_DAYS` days; interactions without a start time
+    are counted in `undated`."""
+    days = sorted(part.days)
+    period = "day"
+    periods: list[tuple[str, DayPart]] = [(day, part.days[day]) for day in days]
+    if days and (date.fromisoformat(days[-1]) - date.fromisoformat(days[0])).days > (
+        WEEKLY_AFTER_DAYS
+    ):
+        period = "week"
+        weeks: dict[str, DayPart] = {}
+        for day in days:
+            on = date.fromisoformat(day)
+            monday = (on - timedelta(days=on.weekday())).isoformat()
+            week = weeks.get(monday)
+            if week is None:
+                week = weeks[monday] = DayPart.new(ruleset)
+            week.merge(part.days[day])
+        periods = sorted(weeks.items())
+    rows = []
+    for start, bucket in periods:
+        mean = _mean_cents(bucket.score_cents, bucket.rated)
+        rules = {}
+        for rule in ruleset.rules:
+            rule_part = bucket.rules[rule.id]
+            applicable = sum(n for status, n in rule_part.statuses.items() if status != NA)
+            rules[rule.id] = {
+                "applicable": applicable,
+                "passed": rule_part.statuses["pass"],
+                "mean_credit": round(rule_part.credit_micro / applicable / MICRO, 4)
+                if applicable
+                else None,
+                "metrics": rule_part.stats.summary(),
+            }
+        rows.append(
+            {
+                "start": start,
+                "count": bucket.count,
+                "rated": bucket.rated,
+                "mean_score": mean,
+                "pass_rate": _rate(bucket.passed, bucket.rated),
+                "rules": rules,
+            }
+        )
+    dated = sum(bucket.count for bucket in part.days.values())
+    return {"period": period, "undated": part.scored - dated, "rows": rows}
 
 
 def _gate(

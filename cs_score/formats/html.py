@@ -191,7 +191,7 @@ def _column_chart(
     chart_id: str, title: str, labels: list[str], values: list[int], colours: list[str]
 ) -> str:
     """Vertical bars, one per label, with its value above it."""
-    width, height, left, bottom, top = 600, 220, 10, 28, 18
+    width, height, left, bottom, top = 600, 230, 10, 32, 22
     slot = (width - left) / max(len(labels), 1)
     peak = max(values, default=0) or 1
     parts = [_svg_open(chart_id, title, width, height)]
@@ -207,7 +207,7 @@ def _column_chart(
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{slot * 0.7:.1f}" height="{bar:.1f}" '
             f'fill="{colours[index % len(colours)]}"><title>{h(label)}: {value:,}</title></rect>'
             f'<text x="{x + slot * 0.35:.1f}" y="{y - 4:.1f}" class="value">{value:,}</text>'
-            f'<text x="{x + slot * 0.35:.1f}" y="{height - bottom + 16}" class="label">'
+            f'<text x="{x + slot * 0.35:.1f}" y="{height - bottom + 20}" class="label">'
             f"{h(label)}</text>"
         )
     parts.append("</svg>")
@@ -215,20 +215,18 @@ def _column_chart(
 
 
 def _status_bars(chart_id: str, title: str, rules: list[dict[str, Any]]) -> str:
-    """One horizontal bar per rule, split into pass, partial, fail and n/a."""
-    row_height, label_width, width = 26, 150, 600
-    height = row_height * len(rules) + 6
+    """One horizontal bar per rule, its name above it, split into pass, partial, fail, n/a."""
+    row_height, width = 46, 600
+    height = row_height * len(rules) + 4
     parts = [_svg_open(chart_id, title, width, height)]
     for index, rule in enumerate(rules):
-        y = 3 + index * row_height
+        y = index * row_height
         total = rule["applicable"] + rule["na"]
-        parts.append(
-            f'<text x="{label_width - 6}" y="{y + 16}" class="rule-label">{h(rule["id"])}</text>'
-        )
-        x = float(label_width)
+        parts.append(f'<text x="0" y="{y + 15}" class="rule-label">{h(rule["id"])}</text>')
+        x = 0.0
         for status, key in (("pass", "passed"), ("partial", "partial"), ("fail", "failed")):
-            x = _segment(parts, x, y, rule[key], total, status, width - label_width)
-        _segment(parts, x, y, rule["na"], total, "na", width - label_width)
+            x = _segment(parts, x, y + 21, rule[key], total, status, width)
+        _segment(parts, x, y + 21, rule["na"], total, "na", width)
     parts.append("</svg>")
     return "".join(parts)
 
@@ -255,7 +253,7 @@ def _line_chart(
     tick: Any = None,
 ) -> str:
     """Lines over the periods, from 0 to `top`; a missing value breaks its line."""
-    width, height, left, right, bottom, upper = 600, 240, 52, 12, 30, 10
+    width, height, left, right, bottom, upper = 600, 250, 62, 12, 34, 12
     plot_w, plot_h = width - left - right, height - bottom - upper
     top = top or 1.0
     show_tick = tick or (lambda value: f"{value:g}")
@@ -276,8 +274,10 @@ def _line_chart(
         )
     step = max(1, math.ceil(len(labels) / 6))
     for index in range(0, len(labels), step):
+        anchor = ' style="text-anchor:end"' if index == len(labels) - 1 and index else ""
         parts.append(
-            f'<text x="{x_of(index):.1f}" y="{height - 10}" class="label">{h(labels[index])}</text>'
+            f'<text x="{x_of(index):.1f}" y="{height - 10}" class="label"{anchor}>'
+            f"{h(labels[index])}</text>"
         )
     for number_, (name, values) in enumerate(series):
         colour = SERIES_COLOURS[number_ % len(SERIES_COLOURS)]
@@ -319,11 +319,11 @@ def _cell(text: str, sort: Any = None, numeric: bool = True, attrs: str = "") ->
 
 def _head(*names: str, sortable: bool = False) -> str:
     if not sortable:
-        return "<thead><tr>" + "".join(f"<th>{name}</th>" for name in names) + "</tr></thead>"
+        return "<thead><tr>" + "".join(f"<th>{name}</th>" for name in names) + "</tr></thead>\n"
     return (
         "<thead><tr>"
         + "".join(f'<th><button type="button" class="sort">{name}</button></th>' for name in names)
-        + "</tr></thead>"
+        + "</tr></thead>\n"
     )
 
 
@@ -413,13 +413,13 @@ def _nav(report: Report, gathered: _Gathered) -> str:
 
 
 def _figure(name: str, label: str, value: str, extra: str = "") -> str:
-    return f'<div class="figure"><dt>{label}</dt><dd data-figure="{name}">{value}</dd>{extra}</div>'
+    return f'<div class="card"><dt>{label}</dt><dd data-figure="{name}">{value}</dd>{extra}</div>'
 
 
 def _summary(report: Report) -> Iterator[str]:
     s = report.summary
     grade = f' <span class="grade" data-figure="grade">{h(s["grade"])}</span>' if s["grade"] else ""
-    yield '<section id="summary">\n<h2>Summary</h2>\n<dl class="figures">'
+    yield '<section id="summary">\n<h2>Summary</h2>\n<dl class="cards">'
     yield _figure("mean_score", "Mean score", two_decimals(s["mean_score"]) + grade)
     yield _figure(
         "pass_rate",
@@ -455,7 +455,7 @@ def _gate(report: Report) -> Iterator[str]:
         )
         yield (
             f'<tr data-condition="{h(condition["name"])}"><td>{mark}</td>'
-            f"<td>{h(condition['name'])}</td>{_cell(h(value))}<td>{h(needs)}</td></tr>"
+            f"<td>{h(condition['name'])}</td>{_cell(h(value))}<td>{h(needs)}</td></tr>\n"
         )
     yield "</tbody></table>\n</section>\n"
 
@@ -477,7 +477,7 @@ def _grades(report: Report, gathered: _Gathered) -> Iterator[str]:
         yield (
             f'<tr data-grade="{h(grade)}"><td>{h(grade)}</td>'
             + _cell(f"{n:,}", n, attrs=" data-count")
-            + f"{_cell(share)}</tr>"
+            + f"{_cell(share)}</tr>\n"
         )
     yield "</tbody></table></div><div>"
     width = 100 // HISTOGRAM_BINS
@@ -489,7 +489,7 @@ def _grades(report: Report, gathered: _Gathered) -> Iterator[str]:
     yield '<table class="data">' + _head("score", "interactions") + "<tbody>"
     for index, (label, n) in enumerate(zip(labels, gathered.histogram, strict=True)):
         shown = label if index < HISTOGRAM_BINS - 1 else f"{label} (incl.)"
-        yield f"<tr><td>{shown}</td>{_cell(f'{n:,}', n)}</tr>"
+        yield f"<tr><td>{shown}</td>{_cell(f'{n:,}', n)}</tr>\n"
     yield "</tbody></table></div></div>\n</section>\n"
 
 
@@ -532,7 +532,7 @@ def _rules(report: Report) -> Iterator[str]:
             + _cell(f"{rule['failed']:,}")
             + f'<td class="num" title="{na}">{rule["na"]:,}</td>'
             + _cell(two_decimals(rule["mean_credit"]), attrs=" data-mean-credit")
-            + f'<td class="figures">{h(rule_figures(rule))}</td></tr>'
+            + f'<td class="figures">{h(rule_figures(rule))}</td></tr>\n'
         )
     yield "</tbody></table></div>\n</section>\n"
 
@@ -544,6 +544,8 @@ def _trends(report: Report) -> Iterator[str]:
         return
     period = trends["period"]
     labels = [row["start"] for row in rows]
+    if len({label[:4] for label in labels}) == 1:  # one year: month and day say enough
+        labels = [label[5:] for label in labels]
     rule_ids = [rule["id"] for rule in report.rules_summary]
     waits = [rule["id"] for rule in report.rules_summary if rule["kind"] == "wait_time"]
     by = "day" if period == "day" else "week (from Monday)"
@@ -607,7 +609,7 @@ def _trends(report: Report) -> Iterator[str]:
     yield _head(*heads, sortable=True) + "<tbody>"
     for row in rows:
         cells = [
-            f"<td>{h(row['start'])}</td>",
+            f'<td class="period">{h(row["start"])}</td>',
             _cell(f"{row['count']:,}", row["count"]),
             _cell(two_decimals(row["mean_score"]), _sortable(row["mean_score"])),
             _cell(percent(row["pass_rate"]), _sortable(row["pass_rate"])),
@@ -619,7 +621,7 @@ def _trends(report: Report) -> Iterator[str]:
             metrics = row["rules"][rule_id]["metrics"]
             for key in ("median_wait_seconds", "p90_wait_seconds"):
                 cells.append(_cell(_seconds(metrics.get(key)), _sortable(metrics.get(key))))
-        yield "<tr>" + "".join(cells) + "</tr>"
+        yield "<tr>" + "".join(cells) + "</tr>\n"
     yield "</tbody></table></div>\n</section>\n"
 
 
@@ -664,7 +666,7 @@ def _groups(groups: list[tuple[str, list[dict[str, Any]]]], rule_ids: list[str])
                     _cell(two_decimals(row["rules"].get(r)), _sortable(row["rules"].get(r)))
                     for r in rule_ids
                 )
-                + "</tr>"
+                + "</tr>\n"
             )
         yield "</tbody></table></div>\n"
     yield "</section>\n"
@@ -800,7 +802,7 @@ def _interaction(
         f"{h(_verdict(result, pass_score))}</p>",
     ]
     counted = [(rule_id, rule) for rule_id, rule in rules.items() if rule["credit"] is not None]
-    weighted = {rule_id: round(rule["weight"] * rule["credit"], 4) for rule_id, rule in counted}
+    weighted = {rule_id: round(rule["weight"] * rule["credit"], 3) for rule_id, rule in counted}
     body.append(
         '<div class="scroll"><table class="data rules">'
         + _head("rule", "status", "credit", "weight", "weight × credit", "reason")
@@ -818,7 +820,7 @@ def _interaction(
             f'<td><span class="status {h(status)}">{h(STATUS_WORD.get(status, status))}</span>'
             f"</td>{_cell(number(rule['credit']))}{_cell(number(rule['weight']))}"
             f"{_cell(number(weighted.get(rule_id)))}"
-            f'<td class="reason">{h(rule["reason"])}</td></tr>'
+            f'<td class="reason">{h(rule["reason"])}</td></tr>\n'
         )
     body.append("</tbody></table></div>")
     body.append(
@@ -867,7 +869,9 @@ def _arithmetic(
     if not counted:
         lines.append("Every rule was n/a: the interaction has no score and no grade.")
     else:
-        sum_weighted = number(round(sum(weighted.values()), 4))
+        # Credits come rounded to 4 decimals (1/3 as 0.3333): the sum is shown to 3, as the
+        # unrounded credits make it.
+        sum_weighted = number(round(sum(weighted.values()), 3))
         sum_weight = number(sum(rule["weight"] for _, rule in counted))
         terms = " + ".join(number(weighted[rule_id]) for rule_id, _ in counted)
         weights = " + ".join(number(rule["weight"]) for _, rule in counted)
@@ -900,7 +904,7 @@ def _errors(report: Report) -> Iterator[str]:
     yield f'<section id="rejected">\n<h2>Rejected lines ({len(report.errors):,})</h2>\n'
     yield '<table class="data">' + _head("line", "reason") + "<tbody>"
     for error in report.errors[:MAX_ERRORS_SHOWN]:
-        yield f"<tr><td>{h(error['file'])}:{error['line']}</td><td>{h(error['reason'])}</td></tr>"
+        yield f"<tr><td>{h(error['file'])}:{error['line']}</td><td>{h(error['reason'])}</td></tr>\n"
     yield "</tbody></table>"
     if len(report.errors) > MAX_ERRORS_SHOWN:
         more = len(report.errors) - MAX_ERRORS_SHOWN
@@ -926,18 +930,19 @@ h5{font-size:.9em;margin:8px 0 2px}
 nav ul{list-style:none;display:flex;flex-wrap:wrap;gap:4px 14px;padding:8px 0;margin:0;
 border-bottom:1px solid var(--line)}
 nav a{color:var(--accent);text-decoration:none}
-.figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(140px,1fr));gap:10px;margin:0}
-.figure{background:var(--soft);border-radius:8px;padding:10px 12px}
-.figure dt{color:var(--muted);font-size:.85em}
-.figure dd{margin:2px 0 0;font-size:1.45em;font-weight:600}
-.figure dd.small{font-size:.8em;font-weight:400;color:var(--muted)}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(140px,1fr));gap:10px;margin:0}
+.card{background:var(--soft);border-radius:8px;padding:10px 12px}
+.card dt{color:var(--muted);font-size:.85em}
+.card dd{margin:2px 0 0;font-size:1.45em;font-weight:600}
+.card dd.small{font-size:.8em;font-weight:400;color:var(--muted)}
 .grade{display:inline-block;min-width:1.6em;text-align:center;padding:0 4px;border-radius:4px;
 background:#e3e8ee;font-weight:600;font-size:.9em}
-.pair{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:8px 28px}
+.pair{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(440px,100%),1fr));
+gap:8px 28px}
 .chart{width:100%;height:auto;max-width:640px;display:block}
 .chart text{font-size:12px;fill:var(--fg)}
 .chart .label,.chart .value{text-anchor:middle}
-.chart .tick,.chart .rule-label{text-anchor:end}
+.chart .tick{text-anchor:end}
 .chart .axis{stroke:#8a949e}.chart .grid{stroke:#e3e8ee}
 .legend{list-style:none;display:flex;flex-wrap:wrap;gap:4px 14px;padding:0;margin:4px 0 10px;
 font-size:.85em}
@@ -949,6 +954,8 @@ vertical-align:top}
 .data thead th{background:var(--soft);white-space:nowrap}
 .data td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .data td.figures{color:var(--muted);min-width:16em}
+.data td.period{white-space:nowrap}
+#rules-table{width:100%}
 .data tr.few td{color:#98a1aa}
 button.sort{all:unset;cursor:pointer}
 button.sort::after{content:" ⇅";color:#98a1aa}
@@ -973,9 +980,10 @@ mark{background:#ffe58a;padding:0 1px}
 td.reason{overflow-wrap:anywhere;min-width:14em}
 footer{padding:24px 16px}
 @media (max-width:640px){
+.chart text{font-size:17px}
 details.ix summary{grid-template-columns:1fr auto auto}
 .ix-who,.ix-lost{grid-column:1/-1}
-.figure dd{font-size:1.2em}
+.card dd{font-size:1.2em}
 }
 @media print{nav,.filters{display:none}details.ix{break-inside:avoid}body{font-size:12px}}
 """

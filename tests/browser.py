@@ -4,7 +4,9 @@ Enough of the protocol to open a page, watch its console and its network request
 in it and take screenshots: a WebSocket client (RFC 6455, text frames) and a call that waits for
 its answer while keeping the events that arrive meanwhile.
 
-Run as a script, it takes the screenshots of a page: `python tests/browser.py PAGE OUT-PREFIX`.
+Run as a script, it takes the screenshots of a page that docs/ shows:
+`python tests/browser.py PAGE OUT-PREFIX` writes OUT-PREFIX-desktop.png (1280 pixels wide),
+OUT-PREFIX-phone.png (390) and OUT-PREFIX-interaction.png (the lowest score, opened).
 """
 
 from __future__ import annotations
@@ -248,10 +250,13 @@ class Chromium:
             if event["method"] == "Network.requestWillBeSent"
         ]
 
-    def screenshot(self, out: Path, width: int, mobile: bool = False) -> None:
-        """The whole page at that width, as PNG."""
+    def screenshot(
+        self, out: Path, width: int, mobile: bool = False, height: int | None = None
+    ) -> None:
+        """The page at that width, as PNG: its top `height` pixels, or all of it."""
         self.resize(width, 900, mobile)
-        height = int(self.evaluate("document.documentElement.scrollHeight"))
+        full = int(self.evaluate("document.documentElement.scrollHeight"))
+        height = min(height or full, full)
         self.resize(width, height, mobile)
         shot = self.call(
             "Page.captureScreenshot",
@@ -281,8 +286,15 @@ def main(page: str, prefix: str) -> None:
     browser = Chromium(binary)
     try:
         browser.open(Path(page))
-        for name, width, mobile in (("desktop", 1280, False), ("phone", 390, True)):
-            browser.screenshot(Path(f"{prefix}-{name}.png"), width, mobile)
+        browser.screenshot(Path(f"{prefix}-desktop.png"), 1280, height=1900)
+        browser.screenshot(Path(f"{prefix}-phone.png"), 390, mobile=True, height=1500)
+        browser.resize(1280, 900)
+        browser.evaluate(
+            "(() => { const item = document.querySelector('details.ix'); item.open = true;"
+            " document.querySelectorAll('section').forEach(s => { if (s.id !== 'interactions')"
+            " s.hidden = true; }); document.querySelector('nav').hidden = true; })()"
+        )
+        browser.screenshot(Path(f"{prefix}-interaction.png"), 1280, height=1000)
     finally:
         browser.close()
 

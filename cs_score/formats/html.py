@@ -981,6 +981,7 @@ td.reason{overflow-wrap:anywhere;min-width:14em}
 footer{padding:24px 16px}
 @media (max-width:640px){
 .chart text{font-size:17px}
+.chart .label{font-size:14px}
 details.ix summary{grid-template-columns:1fr auto auto}
 .ix-who,.ix-lost{grid-column:1/-1}
 .card dd{font-size:1.2em}

@@ -257,6 +257,7 @@ def _line_chart(
     plot_w, plot_h = width - left - right, height - bottom - upper
     top = top or 1.0
     show_tick = tick or (lambda value: f"{value:g}")
+    axis = _short_duration if tick is format_duration else show_tick
 
     def x_of(index: int) -> float:
         return left + (plot_w * index / (len(labels) - 1) if len(labels) > 1 else plot_w / 2)
@@ -269,7 +270,7 @@ def _line_chart(
         y = y_of(top * fraction)
         parts.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" class="grid"/>'
-            f'<text x="{left - 6}" y="{y + 4:.1f}" class="tick">{h(show_tick(top * fraction))}'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" class="tick">{h(axis(top * fraction))}'
             "</text>"
         )
     step = max(1, math.ceil(len(labels) / 6))
@@ -325,6 +326,17 @@ def _head(*names: str, sortable: bool = False) -> str:
         + "".join(f'<th><button type="button" class="sort">{name}</button></th>' for name in names)
         + "</tr></thead>\n"
     )
+
+
+def _short_duration(seconds: float) -> str:
+    """A duration short enough for an axis: 45s, 12m, 3.5h, 2.1d."""
+    if seconds < 60:
+        return f"{seconds:.0f}s"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f}m"
+    if seconds < 86400:
+        return f"{seconds / 3600:.1f}h"
+    return f"{seconds / 86400:.1f}d"
 
 
 def _seconds(value: float | None) -> str:
@@ -605,6 +617,11 @@ def _trends(report: Report) -> Iterator[str]:
     heads += [f"{h(rule_id)} credit" for rule_id in rule_ids]
     for rule_id in waits:
         heads += [f"{h(rule_id)} median", f"{h(rule_id)} p90"]
+    if any(row["count"] < FEW for row in rows):
+        yield (
+            f'<p class="note">{period.capitalize()}s of fewer than {FEW} interactions are '
+            "greyed in the table: too few to read a trend from.</p>\n"
+        )
     yield '<div class="scroll"><table class="data" id="trends-table">'
     yield _head(*heads, sortable=True) + "<tbody>"
     for row in rows:
@@ -621,7 +638,8 @@ def _trends(report: Report) -> Iterator[str]:
             metrics = row["rules"][rule_id]["metrics"]
             for key in ("median_wait_seconds", "p90_wait_seconds"):
                 cells.append(_cell(_seconds(metrics.get(key)), _sortable(metrics.get(key))))
-        yield "<tr>" + "".join(cells) + "</tr>\n"
+        few = ' class="few"' if row["count"] < FEW else ""
+        yield f"<tr{few}>" + "".join(cells) + "</tr>\n"
     yield "</tbody></table></div>\n</section>\n"
 
 

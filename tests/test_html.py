@@ -13,7 +13,7 @@ import pytest
 from conftest import EXAMPLE, ROOT, Ran, chat
 
 from cs_score import api
-from cs_score.formats.html import _gather, h
+from cs_score.formats.html import MAX_GROUP_ROWS, _gather, h
 from cs_score.report import GateSettings, build_report
 
 RULES = (
@@ -177,3 +177,18 @@ def test_each_listed_interaction_shows_what_explain_shows(cli: Callable[..., Ran
     assert "The critical rule conduct failed, so the score is 0" in item
     # The matched phrase is marked in the evidence, in the agent's own words.
     assert "<mark>stupid question</mark>" in item
+
+
+def test_a_group_table_lists_the_largest_groups_only(
+    cli: Callable[..., Ran], write_log: Callable[..., Path]
+) -> None:
+    records = [chat(f"C{n}", "Hello", case=f"case-{n:04d}") for n in range(MAX_GROUP_ROWS + 5)]
+    records += [chat(f"D{n}", "Hello", case="case-9999") for n in range(3)]
+    ran = cli("evaluate", write_log(records), "-f", "html", "--group-by", "case")
+    assert ran.code == 0, ran.stderr
+    start = ran.stdout.index("<h3>By case</h3>")
+    table = ran.stdout[start : ran.stdout.index("</table>", start)]
+    assert f"The {MAX_GROUP_ROWS} largest of {MAX_GROUP_ROWS + 6} groups" in table
+    assert table.count("<tr") == MAX_GROUP_ROWS + 1  # and the head
+    assert "<td>case-9999</td>" in table and "<td>case-0000</td>" in table
+    assert "<td>case-0204</td>" not in table  # of the groups of one, the last by name go

@@ -51,6 +51,9 @@ FEW: Final = 5
 GROUP_FIELDS: Final = ("agent", "team", "channel")
 """Groups the page always shows, besides those of `--group-by`."""
 MAX_ERRORS_SHOWN: Final = 20
+MAX_GROUP_ROWS: Final = 200
+"""A group table lists at most this many groups (the largest), so `--group-by case` or a log
+of many agents does not make a page of a row per interaction."""
 HISTOGRAM_BINS: Final = 10
 STATUS_COLOUR: Final = {"pass": "#2e7d32", "partial": "#e0a000", "fail": "#c62828", "na": "#9e9e9e"}
 SERIES_COLOURS: Final = (
@@ -660,8 +663,18 @@ def _groups(groups: list[tuple[str, list[dict[str, Any]]]], rule_ids: list[str])
         f'<p class="note">Groups of fewer than {FEW} interactions are greyed: too few to be a '
         "trend. Click a column's name to sort.</p>\n"
     )
-    for spec, rows in groups:
-        yield f'<h3>By {h(spec)}</h3>\n<div class="scroll"><table class="data sortable">'
+    for spec, all_rows in groups:
+        yield f"<h3>By {h(spec)}</h3>\n"
+        rows = all_rows
+        if len(all_rows) > MAX_GROUP_ROWS:
+            largest = sorted(all_rows, key=lambda row: (-row["count"], row["value"]))
+            rows = sorted(largest[:MAX_GROUP_ROWS], key=lambda row: row["value"])
+            yield (
+                f'<p class="note">The {MAX_GROUP_ROWS:,} largest of {len(all_rows):,} groups '
+                "(every group is in <code>--format json</code> with <code>--group-by</code>)."
+                "</p>\n"
+            )
+        yield '<div class="scroll"><table class="data sortable">'
         yield _head(
             h(spec),
             "interactions",

@@ -122,10 +122,13 @@ class GroupPart:
 @dataclass
 class DayPart:
     """Aggregates of the interactions that started on one day (in the rule set's time zone):
-    what the report's trends are made of. Each rule keeps its kind's own statistics, so a
-    day has its wait median and p90 as the whole run has."""
+    what the report's trends are made of. Each rule keeps how many it applied to and passed and
+    its credit; a kind whose figures are drawn over time (`Stats.by_day`: the wait's median and
+    p90) keeps its statistics too."""
 
-    rules: dict[str, RulePart]
+    rules: dict[str, list[int]]
+    """rule id → [interactions it applied to, passed, credit sum in millionths]"""
+    stats: dict[str, Stats]
     count: int = 0
     rated: int = 0
     score_cents: int = 0
@@ -133,19 +136,25 @@ class DayPart:
 
     @classmethod
     def new(cls, ruleset: RuleSet) -> DayPart:
-        return cls({rule.id: RulePart.new(rule) for rule in ruleset.rules})
+        stats = {}
+        for rule in ruleset.rules:
+            rule_stats = checks.KINDS[rule.kind].Stats(rule)
+            if rule_stats.by_day():
+                stats[rule.id] = rule_stats
+        return cls({rule.id: [0, 0, 0] for rule in ruleset.rules}, stats)
 
     def add(self, result: InteractionResult) -> None:
         self.count += 1
-        rules = self.rules
+        rules, stats = self.rules, self.stats
         for rule_id, rule_result in result.rules.items():
-            part = rules[rule_id]
-            part.statuses[rule_result.status] += 1
             credit = rule_result.credit
             if credit is not None:
-                part.credit_micro += round_half_even(credit * MICRO)
-            if rule_result.measure is not None:
-                part.stats.add(rule_result.measure)
+                entry = rules[rule_id]
+                entry[0] += 1
+                entry[1] += rule_result.status == "pass"
+                entry[2] += round_half_even(credit * MICRO)
+            if rule_result.measure is not None and rule_id in stats:
+                stats[rule_id].add(rule_result.measure)
         if result.score is not None and result.grade is not None:
             self.rated += 1
             self.score_cents += round_half_even(result.score * 100)
@@ -156,8 +165,13 @@ class DayPart:
         self.rated += other.rated
         self.score_cents += other.score_cents
         self.passed += other.passed
-        for rule_id, rule_part in other.rules.items():
-            self.rules[rule_id].merge(rule_part)
+        for rule_id, (applied, passed, micro) in other.rules.items():
+            entry = self.rules[rule_id]
+            entry[0] += applied
+            entry[1] += passed
+            entry[2] += micro
+        for rule_id, rule_stats in other.stats.items():
+            self.stats[rule_id].merge(rule_stats)
 
 
 @mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
@@ -590,9 +604,9 @@ WEEKLY_AFTER_DAYS: Final = 62
 
 
 def trends_of(part: ReportPart, ruleset: RuleSet) -> dict[str, Any]:
-    """Mean score, pass rate and each rule's mean credit and own figures by day, or by week
-    when the log spans more than `WEEKLY_AFTER_DAYS` days; interactions without a start time
-    are counted in `undated`."""
+    """Mean score, pass rate and each rule's mean credit (with the figures of the kinds kept by
+    day) by day, or by week when the log spans more than `WEEKLY_AFTER_DAYS` days;
+    interactions without a start time are counted in `undated`."""
     days = sorted(part.days)
     period = "day"
     periods: list[tuple[str, DayPart]] = [(day, part.days[day]) for day in days]
@@ -614,15 +628,13 @@ def trends_of(part: ReportPart, ruleset: RuleSet) -> dict[str, Any]:
         mean = _mean_cents(bucket.score_cents, bucket.rated)
         rules = {}
         for rule in ruleset.rules:
-            rule_part = bucket.rules[rule.id]
-            applicable = sum(n for status, n in rule_part.statuses.items() if status != NA)
+            applicable, passed, micro = bucket.rules[rule.id]
+            rule_stats = bucket.stats.get(rule.id)
             rules[rule.id] = {
                 "applicable": applicable,
-                "passed": rule_part.statuses["pass"],
-                "mean_credit": round(rule_part.credit_micro / applicable / MICRO, 4)
-                if applicable
-                else None,
-                "metrics": rule_part.stats.summary(),
+                "passed": passed,
+                "mean_credit": round(micro / applicable / MICRO, 4) if applicable else None,
+                "metrics": rule_stats.summary() if rule_stats is not None else {},
             }
         rows.append(
             {

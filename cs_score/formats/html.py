@@ -87,17 +87,22 @@ class _Group:
     passed: int = 0
     rule_credit: dict[str, list[int]] = field(default_factory=dict)
 
-    def add(self, result: dict[str, Any]) -> None:
+    def add(self, cents: int | None, passed: bool, credits: list[tuple[str, int]]) -> None:
+        """Count one interaction: its score in cents (None: unrated), and each rule's credit
+        in millionths."""
         self.count += 1
-        if result["score"] is not None and result["grade"] is not None:
+        if cents is not None:
             self.rated += 1
-            self.score_cents += round_half_even(result["score"] * 100)
-            self.passed += bool(result["passed"])
-        for rule_id, rule in result["rules"].items():
-            if rule["credit"] is not None:
-                entry = self.rule_credit.setdefault(rule_id, [0, 0])
+            self.score_cents += cents
+            self.passed += passed
+        rule_credit = self.rule_credit
+        for rule_id, micro in credits:
+            entry = rule_credit.get(rule_id)
+            if entry is None:
+                rule_credit[rule_id] = [1, micro]
+            else:
                 entry[0] += 1
-                entry[1] += round_half_even(rule["credit"] * MICRO)
+                entry[1] += micro
 
     def row(self, value: str, rule_ids: list[str], grading: Grading) -> dict[str, Any]:
         mean = round(self.score_cents / self.rated / 100, 2) if self.rated else None
@@ -156,13 +161,22 @@ def _gather(
                     heapq.heappush(worst, item)
                 elif item[:2] > worst[0][:2]:
                     heapq.heapreplace(worst, item)
-        for name in fields:
-            value = result.get(name)
-            shown = "(none)" if value is None else str(value)
-            group = groups[name].get(shown)
-            if group is None:
-                group = groups[name][shown] = _Group()
-            group.add(result)
+        if fields:
+            rated = score is not None and result["grade"] is not None
+            cents = round_half_even(score * 100) if rated else None
+            passed = bool(result["passed"])
+            credits = [
+                (rule_id, round_half_even(rule["credit"] * MICRO))
+                for rule_id, rule in result["rules"].items()
+                if rule["credit"] is not None
+            ]
+            for name in fields:
+                value = result.get(name)
+                shown = "(none)" if value is None else str(value)
+                group = groups[name].get(shown)
+                if group is None:
+                    group = groups[name][shown] = _Group()
+                group.add(cents, passed, credits)
         if keep_sampled:
             key = _sample_key(str(result["id"]), seed)
             entry = (-key, -position, result)

@@ -247,6 +247,9 @@ class ReportPart:
         self._worst = LowestSeen()
         self.days: dict[str, DayPart] = {}
         """Aggregates by the day each interaction started (ISO date in the rule set's zone)."""
+        self._quarter = -(2**62)
+        self._quarter_day = ""
+        """The quarter hour (since the epoch) of the last start time seen, and its day."""
         self.events_reordered = 0
         self.latest: datetime | None = None
 
@@ -288,6 +291,7 @@ class ReportPart:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.ruleset = None
+        self._quarter, self._quarter_day = -(2**62), ""  # a cache (see `add`), not state
         for name, value in state.items():
             setattr(self, name, value)
 
@@ -318,8 +322,15 @@ class ReportPart:
             if group is None:
                 group = groups[value] = GroupPart()
             group.add(result)
-        if result.started_at is not None:
-            day_key = result.started_at.astimezone(zone).date().isoformat()
+        started_at = result.started_at
+        if started_at is not None:
+            # Local midnights fall on a quarter hour (every offset and change of offset in use
+            # is a multiple of 15 minutes): the interactions of one quarter share a day.
+            quarter = int(started_at.timestamp() // 900)
+            if quarter != self._quarter:
+                self._quarter = quarter
+                self._quarter_day = started_at.astimezone(zone).date().isoformat()
+            day_key = self._quarter_day
             day = self.days.get(day_key)
             if day is None:
                 assert self.ruleset is not None, "a pickled part is merged into, never added to"

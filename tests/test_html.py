@@ -193,3 +193,22 @@ def test_a_group_table_lists_the_largest_groups_only(
     assert table.count("<tr") == MAX_GROUP_ROWS + 1  # and the head
     assert "<td>case-9999</td>" in table and "<td>case-0000</td>" in table
     assert "<td>case-0204</td>" not in table  # of the groups of one, the last by name go
+
+
+def test_days_are_those_of_the_rule_sets_time_zone(write_rules: Callable[..., Path]) -> None:
+    """Around local midnight (Kathmandu is UTC+5:45), in and out of the quarter hours."""
+    rules = write_rules(
+        RULES.replace("pass_score: 70\n", "pass_score: 70\ntimezone: Asia/Kathmandu\n")
+    )
+
+    def at(stamp: str) -> dict[str, Any]:
+        record = chat(f"at-{stamp}", "Hello")
+        return json.loads(json.dumps(record).replace("2026-03-02T10:00", f"2026-03-02T{stamp}"))
+
+    # 18:14 UTC is 23:59 there; 18:15 is midnight; 18:29 still the 3rd.
+    records = [at("18:00"), at("18:14"), at("18:15"), at("18:16"), at("18:29")]
+    trends = _trends(records, rules)
+    assert [(row["start"], row["count"]) for row in trends["rows"]] == [
+        ("2026-03-02", 2),
+        ("2026-03-03", 3),
+    ]

@@ -15,7 +15,8 @@ matched phrases marked, and how the score was computed.
 Aggregates cover every interaction. The page lists only the `worst` lowest-scoring interactions
 (`--html-worst`, default 50) and a sample of `sample` others (`--html-sample`, default 100)
 drawn by a keyed hash of their id (`--html-seed`): the same interactions whatever the order
-of the input or the number of jobs, and the same ones again when the log grows.
+of the input or the number of jobs; as the log grows, those drawn stay drawn unless newer ones
+displace them.
 
 Text from records is escaped for HTML (`&`, `<`, `>`, `"`, `'`) after control and format
 characters are written as visible escapes (`\\x1b`), so no record can add markup or script.
@@ -145,6 +146,7 @@ def _sample_key(record_id: str, seed: int) -> int:
 def _gather(
     results: Iterable[dict[str, Any]], fields: Sequence[str], worst_n: int, sample_n: int, seed: int
 ) -> _Gathered:
+    """One pass over the results: what the report does not hold, and what the page lists."""
     histogram = [0] * HISTOGRAM_BINS
     groups: dict[str, dict[str, _Group]] = {name: {} for name in fields}
     worst: list[tuple[float, int, dict[str, Any]]] = []  # max-heap by (-score, -position)

@@ -161,8 +161,10 @@ def test_cli_options_set_how_many_are_listed(cli: Callable[..., Ran]) -> None:
     assert "the 3 lowest-scoring (at most 3) and a sample of 2 others" in page
     assert page.count("<details") == 5
     ran = cli("evaluate", EXAMPLE, "-f", "html", "--html-worst", "-1", cwd=ROOT)
-    assert ran.code == 2 and "greater than or equal to 0" in ran.stderr
-    assert "Traceback" not in ran.stderr
+    assert ran.code == 2
+    assert "Invalid value for '--html-worst': Input should be greater than or equal to 0" in (
+        ran.stderr
+    )
 
 
 def test_each_listed_interaction_shows_what_explain_shows(cli: Callable[..., Ran]) -> None:

@@ -252,6 +252,17 @@ def evaluate_command(
             "running one that starts with = + - @ as a formula.",
         ),
     ] = False,
+    html_worst: Annotated[
+        int,
+        typer.Option("--html-worst", help="html: the lowest-scoring interactions listed.", min=0),
+    ] = FormatOptions.worst,
+    html_sample: Annotated[
+        int,
+        typer.Option("--html-sample", help="html: other interactions listed, as a sample.", min=0),
+    ] = FormatOptions.sample,
+    html_seed: Annotated[
+        int, typer.Option("--html-seed", help="html: which sample is drawn.")
+    ] = FormatOptions.seed,
     jobs: Annotated[
         int | None,
         typer.Option(
@@ -307,6 +318,9 @@ def evaluate_command(
             width=width,
             details=details,
             raw_csv=raw_csv,
+            worst=html_worst,
+            sample=html_sample,
+            seed=html_seed,
         )
         out = Output(output, logs)
         options: dict[str, Any] = {

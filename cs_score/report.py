@@ -12,7 +12,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Final
 
 from cs_score import __version__, checks
@@ -120,6 +120,62 @@ class GroupPart:
 
 @mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
 @dataclass
+class DayPart:
+    """Aggregates of the interactions that started on one day (in the rule set's time zone):
+    what the report's trends are made of. Each rule keeps how many it applied to and passed and
+    its credit; a kind whose figures are drawn over time (`Stats.by_day`: the wait's median and
+    p90) keeps its statistics too."""
+
+    rules: dict[str, list[int]]
+    """rule id → [interactions it applied to, passed, credit sum in millionths]"""
+    stats: dict[str, Stats]
+    count: int = 0
+    rated: int = 0
+    score_cents: int = 0
+    passed: int = 0
+
+    @classmethod
+    def new(cls, ruleset: RuleSet) -> DayPart:
+        stats = {}
+        for rule in ruleset.rules:
+            rule_stats = checks.KINDS[rule.kind].Stats(rule)
+            if rule_stats.by_day():
+                stats[rule.id] = rule_stats
+        return cls({rule.id: [0, 0, 0] for rule in ruleset.rules}, stats)
+
+    def add(self, result: InteractionResult) -> None:
+        self.count += 1
+        rules, stats = self.rules, self.stats
+        for rule_id, rule_result in result.rules.items():
+            credit = rule_result.credit
+            if credit is not None:
+                entry = rules[rule_id]
+                entry[0] += 1
+                entry[1] += rule_result.status == "pass"
+                entry[2] += round_half_even(credit * MICRO)
+            if rule_result.measure is not None and rule_id in stats:
+                stats[rule_id].add(rule_result.measure)
+        if result.score is not None and result.grade is not None:
+            self.rated += 1
+            self.score_cents += round_half_even(result.score * 100)
+            self.passed += bool(result.passed)
+
+    def merge(self, other: DayPart) -> None:
+        self.count += other.count
+        self.rated += other.rated
+        self.score_cents += other.score_cents
+        self.passed += other.passed
+        for rule_id, (applied, passed, micro) in other.rules.items():
+            entry = self.rules[rule_id]
+            entry[0] += applied
+            entry[1] += passed
+            entry[2] += micro
+        for rule_id, rule_stats in other.stats.items():
+            self.stats[rule_id].merge(rule_stats)
+
+
+@mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
+@dataclass
 class WorstEntry:
     """A low-scoring interaction kept for the report, with why it lost points."""
 
@@ -189,6 +245,11 @@ class ReportPart:
         self.rules = {rule.id: RulePart.new(rule) for rule in ruleset.rules}
         self.groups: dict[str, dict[str, GroupPart]] = {spec: {} for spec in group_by}
         self._worst = LowestSeen()
+        self.days: dict[str, DayPart] = {}
+        """Aggregates by the day each interaction started (ISO date in the rule set's zone)."""
+        self._quarter = -(2**62)
+        self._quarter_day = ""
+        """The quarter hour (since the epoch) of the last start time seen, and its day."""
         self.events_reordered = 0
         self.latest: datetime | None = None
 
@@ -218,6 +279,7 @@ class ReportPart:
         "rules",
         "groups",
         "_worst",
+        "days",
         "events_reordered",
         "latest",
     )
@@ -229,6 +291,7 @@ class ReportPart:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.ruleset = None
+        self._quarter, self._quarter_day = -(2**62), ""  # a cache (see `add`), not state
         for name, value in state.items():
             setattr(self, name, value)
 
@@ -259,6 +322,20 @@ class ReportPart:
             if group is None:
                 group = groups[value] = GroupPart()
             group.add(result)
+        started_at = result.started_at
+        if started_at is not None:
+            # Local midnights fall on a quarter hour (every offset and change of offset in use
+            # is a multiple of 15 minutes): the interactions of one quarter share a day.
+            quarter = int(started_at.timestamp() // 900)
+            if quarter != self._quarter:
+                self._quarter = quarter
+                self._quarter_day = started_at.astimezone(zone).date().isoformat()
+            day_key = self._quarter_day
+            day = self.days.get(day_key)
+            if day is None:
+                assert self.ruleset is not None, "a pickled part is merged into, never added to"
+                day = self.days[day_key] = DayPart.new(self.ruleset)
+            day.add(result)
         if result.score is None or result.grade is None:
             return
         self.rated += 1
@@ -319,6 +396,11 @@ class ReportPart:
                     mine[value] = group
         for entry in other._worst.kept():
             self._keep_worst(entry)
+        for day_key, day in other.days.items():
+            if day_key in self.days:
+                self.days[day_key].merge(day)
+            else:
+                self.days[day_key] = day
         self.events_reordered += other.events_reordered
         self.note_latest(other.latest)
 
@@ -367,6 +449,9 @@ class Report:
     errors: list[dict[str, Any]]
     gate: dict[str, Any]
     notes: list[str]
+    trends: dict[str, Any] = field(default_factory=dict)
+    """Mean score, pass rate and each rule's figures by day (by week over a long log), as
+    `trends_of` makes them; the `html` page draws them (the JSON document leaves them out)."""
 
     @property
     def passed(self) -> bool:
@@ -503,6 +588,7 @@ def build_report(
     ]
     errors = [{"file": r.file, "line": r.line, "reason": r.reason} for r in part.rejections]
     verdict = _gate(part, ruleset, gate, summary, order)
+    trends = trends_of(part, ruleset)
     return Report(
         tool={"name": "cs-score", "version": __version__},
         rules={
@@ -520,7 +606,59 @@ def build_report(
         errors=errors,
         gate=verdict,
         notes=list(notes or []),
+        trends=trends,
     )
+
+
+WEEKLY_AFTER_DAYS: Final = 62
+"""A log that spans more days than this is trended by week (Monday to Sunday), not by day."""
+
+
+def trends_of(part: ReportPart, ruleset: RuleSet) -> dict[str, Any]:
+    """Mean score, pass rate and each rule's mean credit (with the figures of the kinds kept by
+    day) by day, or by week when the log spans more than `WEEKLY_AFTER_DAYS` days;
+    interactions without a start time are counted in `undated`."""
+    days = sorted(part.days)
+    period = "day"
+    periods: list[tuple[str, DayPart]] = [(day, part.days[day]) for day in days]
+    if days and (date.fromisoformat(days[-1]) - date.fromisoformat(days[0])).days > (
+        WEEKLY_AFTER_DAYS
+    ):
+        period = "week"
+        weeks: dict[str, DayPart] = {}
+        for day in days:
+            on = date.fromisoformat(day)
+            monday = (on - timedelta(days=on.weekday())).isoformat()
+            week = weeks.get(monday)
+            if week is None:
+                week = weeks[monday] = DayPart.new(ruleset)
+            week.merge(part.days[day])
+        periods = sorted(weeks.items())
+    rows = []
+    for start, bucket in periods:
+        mean = _mean_cents(bucket.score_cents, bucket.rated)
+        rules = {}
+        for rule in ruleset.rules:
+            applicable, passed, micro = bucket.rules[rule.id]
+            rule_stats = bucket.stats.get(rule.id)
+            rules[rule.id] = {
+                "applicable": applicable,
+                "passed": passed,
+                "mean_credit": round(micro / applicable / MICRO, 4) if applicable else None,
+                "metrics": rule_stats.summary() if rule_stats is not None else {},
+            }
+        rows.append(
+            {
+                "start": start,
+                "count": bucket.count,
+                "rated": bucket.rated,
+                "mean_score": mean,
+                "pass_rate": _rate(bucket.passed, bucket.rated),
+                "rules": rules,
+            }
+        )
+    dated = sum(bucket.count for bucket in part.days.values())
+    return {"period": period, "undated": part.scored - dated, "rows": rows}
 
 
 def _gate(

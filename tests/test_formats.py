@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import csv
 import gzip
+import html
 import io
 import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 from pathlib import Path
 
 import duckdb
@@ -45,6 +47,21 @@ GOLDEN_CASES: dict[str, tuple[int, tuple[str, ...]]] = {
         ("evaluate", RELATIVE_EXAMPLE, "-f", "markdown", "--group-by", "channel", "--details"),
     ),
     "csv.csv": (1, ("evaluate", RELATIVE_EXAMPLE, "-f", "csv")),
+    "html.html": (
+        1,
+        (
+            "evaluate",
+            RELATIVE_EXAMPLE,
+            "-f",
+            "html",
+            "--group-by",
+            "channel",
+            "--html-worst",
+            "4",
+            "--html-sample",
+            "2",
+        ),
+    ),
 }
 
 
@@ -295,6 +312,98 @@ def test_hostile_text_in_markdown(cli: Callable[..., Ran], hostile_log: Path) ->
         rows = block.splitlines()
         widths = {len(re.findall(r"(?<!\\)\|", row)) for row in rows}
         assert len(widths) == 1, rows
+
+
+class _Tags(HTMLParser):
+    """The elements and attribute names of a page, and each attribute's value as read."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: set[str] = set()
+        self.attributes: set[str] = set()
+        self.values: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        for name, value in attrs:
+            self.attributes.add(name)
+            self.values.append(value or "")
+
+
+PAGE_TAGS = set(
+    [
+        "html",
+        "head",
+        "meta",
+        "title",
+        "style",
+        "body",
+        "header",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "span",
+        "p",
+        "code",
+        "nav",
+        "ul",
+        "li",
+        "a",
+        "main",
+        "section",
+        "dl",
+        "div",
+        "dt",
+        "dd",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "svg",
+        "line",
+        "rect",
+        "text",
+        "circle",
+        "polyline",
+        "b",
+        "pre",
+        "mark",
+        "form",
+        "label",
+        "input",
+        "select",
+        "option",
+        "output",
+        "details",
+        "summary",
+        "footer",
+        "script",
+        "button",
+    ]
+)
+
+
+def test_hostile_text_in_html(cli: Callable[..., Ran], hostile_log: Path) -> None:
+    out = _hostile_run(cli, hostile_log, "-f", "html").stdout
+    assert not CONTROL.search(out)
+    assert out.count("<script") == 1  # the page's own
+    assert "<i>" not in out and "[b]<" not in out
+    # Shown as text: escaped for HTML after controls are made visible.
+    assert html.escape(printable(HOSTILE_ID)) in out
+    assert html.escape(printable(HOSTILE)) in out
+    assert "&lt;script&gt;&amp;&quot;&#x27; \\x00\\x07" in out
+    # Within the evidence, the matched phrase is marked and the rest stays text.
+    assert "<mark>your own fault</mark>" in out
+    tags = _Tags()
+    tags.feed(out)
+    assert tags.tags <= PAGE_TAGS, tags.tags - PAGE_TAGS
+    assert not {a for a in tags.attributes if a.startswith("on")} - {"onsubmit"}
+    assert printable(HOSTILE) in tags.values  # the agent's name, as the filter reads it
+    assert not any(v.lower().startswith("javascript:") for v in tags.values)
 
 
 def test_csv_rule_column_named_like_a_fixed_column(

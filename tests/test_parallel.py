@@ -51,6 +51,24 @@ def _json_report(path: Path, jobs: int, batch_lines: int, group_by: tuple[str, .
     return "".join(get_format("json", FormatOptions()).render(report, run.results))
 
 
+def test_jobs_give_identical_html_on_generated_log(generated: Path) -> None:
+    """The page's trends (each day's wait quantiles too) and its lists merge exactly."""
+    pages = []
+    for jobs, batch_lines in ((1, 4500), (2, 300)):
+        ruleset = load_ruleset(None)
+        run = evaluate(
+            [str(generated)],
+            ruleset,
+            RunOptions(jobs=jobs, keep_results=True, batch_lines=batch_lines),
+        )
+        report = build_report(run.part, GateSettings.resolve(ruleset), [generated.name], run.as_of)
+        # One day, its figures made of fifteen parts' with two jobs
+        assert run.results is not None and report.trends["rows"][0]["count"] == 4496
+        pages.append("".join(get_format("html", FormatOptions()).render(report, run.results)))
+        run.close()
+    assert pages[0] == pages[1]
+
+
 def test_generated_log_has_promises_kept_later(generated: Path) -> None:
     text = generated.read_text(encoding="utf-8")
     assert text.count('"fulfills"') >= 20

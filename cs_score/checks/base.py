@@ -402,3 +402,9 @@ class Stats:
     def summary(self) -> dict[str, Any]:
         """Kind-specific figures for the report."""
         return {}
+
+    def by_day(self) -> bool:
+        """Whether the report keeps these figures for each day as well, for its trends (each
+        day's copy costs time on every interaction, so only kinds whose figures are drawn
+        over time say yes)."""
+        return False

@@ -148,6 +148,9 @@ class Stats(BaseStats):
     def mean(self) -> float | None:
         return self.total_ms / self.count / 1000 if self.count else None
 
+    def by_day(self) -> bool:
+        return True  # the trends draw each day's median and p90 wait
+
     def summary(self) -> dict[str, Any]:
         contacts = self.count + self.abandoned
         return {

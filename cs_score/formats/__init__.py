@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from cs_score.formats.base import Format, FormatOptions, printable
 from cs_score.formats.csv import CsvFormat
+from cs_score.formats.html import HtmlFormat
 from cs_score.formats.json import JsonFormat
 from cs_score.formats.jsonl import JsonLinesFormat
 from cs_score.formats.junit import JUnitFormat
@@ -30,6 +31,7 @@ class FormatName(StrEnum):
     junit = "junit"
     markdown = "markdown"
     csv = "csv"
+    html = "html"
 
 
 FORMATS: dict[FormatName, Callable[[FormatOptions], Format]] = {
@@ -39,6 +41,7 @@ FORMATS: dict[FormatName, Callable[[FormatOptions], Format]] = {
     FormatName.junit: JUnitFormat,
     FormatName.markdown: MarkdownFormat,
     FormatName.csv: CsvFormat,
+    FormatName.html: HtmlFormat,
 }
 
 

@@ -26,6 +26,12 @@ class FormatOptions:
     details: bool = False
     raw_csv: bool = False
     """csv: text cells exactly as recorded, without the spreadsheet-safe `'` (see formats/csv)."""
+    worst: int = 50
+    """`html`: how many of the lowest-scoring interactions the page lists."""
+    sample: int = 100
+    """`html`: how many other interactions the page lists, drawn by `seed`."""
+    seed: int = 0
+    """`html`: which sample is drawn (the same seed draws the same interactions)."""
 
 
 class Format(Protocol):

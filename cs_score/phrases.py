@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -123,6 +123,13 @@ def parse_phrase(phrase: str) -> tuple[int, list[list[str]]]:
     `{a|b}` is one of the alternatives, `[a]` or `[a|b]` is optional, `…` (or `...`) is a gap of
     up to `GAP_WORDS` words; everything else is literal text, split into normalized words.
     """
+    flags, spelled = spell_out(phrase)
+    return flags, [words for words, _ in spelled]
+
+
+def spell_out(phrase: str) -> tuple[int, list[tuple[list[str], str]]]:
+    """`parse_phrase`, with each word sequence as it reads in the phrase (`how may I help` for
+    `how {can|may} I help`): what evidence quotes."""
     text = phrase.strip()
     flags = 0
     while text.startswith("("):
@@ -135,25 +142,46 @@ def parse_phrase(phrase: str) -> tuple[int, list[list[str]]]:
         text = text[close + 1 :].strip()
     if (flags & 1 and flags & 2) or (flags & 4 and flags & 8):
         raise PhraseError("contradictory markers")
-    variants = _Parser(text).sequence("")
-    found = []
-    for words in variants:
-        while words and words[-1] == _GAP:
-            words = words[:-1]
-        while words and words[0] == _GAP:
-            words = words[1:]
-        squeezed = [w for i, w in enumerate(words) if w != _GAP or words[i - 1] != _GAP]
-        if squeezed and squeezed not in found:
-            found.append(squeezed)
+    keys = _Parser(text, _key_words).sequence("")
+    shown = _Parser(text, _shown_words).sequence("")
+    found: list[tuple[list[str], str]] = []
+    for words, display in zip(keys, shown, strict=True):
+        words, display = _trim_gaps(words), _trim_gaps(display)
+        if words and all(words != seen for seen, _ in found):
+            found.append((words, _as_read(display)))
     if not found:
         raise PhraseError("no words")
     return flags, found
 
 
+def _trim_gaps(words: list[str]) -> list[str]:
+    """Without gaps at either end, and one gap for several in a row."""
+    while words and words[-1] == _GAP:
+        words = words[:-1]
+    while words and words[0] == _GAP:
+        words = words[1:]
+    return [w for i, w in enumerate(words) if w != _GAP or words[i - 1] != _GAP]
+
+
+def _as_read(words: list[str]) -> str:
+    """Words joined as they read: `I 've` as `I've`."""
+    text = " ".join(words)
+    return text.replace(" '", "'").replace(" ’", "’")
+
+
+def _key_words(literal: str) -> list[str]:
+    return phrase_key(literal).split()
+
+
+def _shown_words(literal: str) -> list[str]:
+    return literal.split()
+
+
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, split: Callable[[str], list[str]]) -> None:
         self.text = text
         self.at = 0
+        self.split = split
 
     def sequence(self, stops: str) -> list[list[str]]:
         """The variants of the text up to one of `stops` (not consumed) or its end."""
@@ -165,7 +193,7 @@ class _Parser:
             if char in stops:
                 break
             if char in "{[":
-                variants = _join(variants, literal)
+                variants = self.join(variants, literal)
                 self.at += 1
                 closer = "}" if char == "{" else "]"
                 options: list[list[str]] = [[]] if char == "[" else []
@@ -178,7 +206,7 @@ class _Parser:
                         break
                 variants = [v + o for v in variants for o in options]
             elif char == "…" or text.startswith("...", self.at):
-                variants = _join(variants, literal)
+                variants = self.join(variants, literal)
                 variants = [[*v, _GAP] for v in variants]
                 self.at += 1 if char == "…" else 3
             elif char in "{}[]|":
@@ -188,14 +216,13 @@ class _Parser:
                 self.at += 1
             if len(variants) > MAX_VARIANTS:
                 raise PhraseError(f"more than {MAX_VARIANTS} variants")
-        return _join(variants, literal)
+        return self.join(variants, literal)
 
-
-def _join(variants: list[list[str]], literal: list[str]) -> list[list[str]]:
-    """The variants followed by the words of `literal` (which is emptied)."""
-    words = phrase_key("".join(literal)).split()
-    literal.clear()
-    return [v + words for v in variants] if words else variants
+    def join(self, variants: list[list[str]], literal: list[str]) -> list[list[str]]:
+        """The variants followed by the words of `literal` (which is emptied)."""
+        words = self.split("".join(literal))
+        literal.clear()
+        return [v + words for v in variants] if words else variants
 
 
 def phrase_problem(phrase: str) -> str | None:
@@ -268,12 +295,13 @@ class PhraseIndex:
                 cancel = key == CANCEL_KEY
                 for phrase in phrases:
                     try:
-                        flags, variants = parse_phrase(phrase)
+                        flags, spelled = spell_out(phrase)
                     except PhraseError:
                         continue  # reported when the rule set is checked
-                    ending = _Ending(PhraseHit(phrase, pack), flags | cancellable, cancel)
-                    for words in variants:
-                        _insert(root, words, ending)
+                    literal = len(spelled) == 1 and not flags
+                    for words, shown in spelled:
+                        hit = PhraseHit(phrase if literal else shown, pack)
+                        _insert(root, words, _Ending(hit, flags | cancellable, cancel))
         self._root = root
         self._first_words = frozenset(root.edges)
         self._bits = {pack: 1 << number for number, pack in enumerate(book)}

@@ -22,11 +22,18 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, BeforeValidator
 from pydantic.fields import FieldInfo
 
-from cs_score import calendars, checks
+from cs_score import calendars, checks, phrases
 from cs_score.checks.params.base import Condition, RuleBase
 from cs_score.durations import format_duration, parse_duration
-from cs_score.phrases import bundled_packs
-from cs_score.ruleset import Gate, Override, RuleSetModel, load_ruleset, preset_names
+from cs_score.phrases import CANCEL_KEY, bundled_definitions, bundled_packs
+from cs_score.ruleset import (
+    Gate,
+    Override,
+    PhrasePack,
+    RuleSetModel,
+    load_ruleset,
+    preset_names,
+)
 
 OUTPUT = Path("docs") / "rules.md"
 HEADER = (
@@ -222,13 +229,16 @@ def _pack_notes() -> dict[str, str]:
 def _packs_section() -> str:
     book = bundled_packs()
     notes = _pack_notes()
-    languages = list(dict.fromkeys(lang for pack in book.values() for lang in pack))
+    definitions = bundled_definitions()
+    languages = list(
+        dict.fromkeys(lang for pack in book.values() for lang in pack if lang != CANCEL_KEY)
+    )
     head = "| pack | " + " | ".join(languages) + " | what it is |"
     rule = "|---|" + "---|" * len(languages) + "---|"
     rows = [
         f"| `{name}` | "
         + " | ".join(str(len(pack.get(lang, []))) for lang in languages)
-        + f" | {notes.get(name, '')} |"
+        + f" | {definitions.get(name) or notes.get(name, '')} |"
         for name, pack in book.items()
     ]
     return "\n".join([head, rule, *rows])
@@ -300,11 +310,20 @@ def render() -> str:
         "## Calendars",
         docstring_markdown(_doc(calendars)[1]),
         table(field_rows(calendars.CalendarSpec)),
-        "## Bundled phrase packs",
-        "Always available by name, in every rule set. Phrases per language (a rule set's "
-        "`phrases:` adds to a pack language by language, or replaces it with `replace: true`); "
-        "all of them are in "
-        "[`cs_score/presets/phrases.yaml`](../cs_score/presets/phrases.yaml).",
+        "## Phrase packs",
+        "A pack is a named list of phrases by language (ISO 639-1 codes: `en`, `fr`, …), with "
+        "its definition and its cancel words; each language key (`en: [...]`) holds phrases in "
+        "the phrase language below. The bundled packs "
+        "rule set's `phrases:` adds to a pack language by language, or replaces it with "
+        "`replace: true`, or defines a new one. How well the bundled packs detect each "
+        "behaviour on real messages: [detection.md](detection.md).",
+        table(field_rows(PhrasePack)),
+        "### The phrase language",
+        docstring_markdown(_doc(phrases)[1]),
+        "### Bundled phrase packs",
+        "All of them, with their definitions and phrases, are in "
+        "[`cs_score/presets/phrases.yaml`](../cs_score/presets/phrases.yaml); the figures are "
+        "phrases per language.",
         _packs_section(),
         "## Bundled rule sets",
         "Reached with `-r NAME` or `extends: NAME`.",

@@ -20,7 +20,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from cs_score import checks
 from cs_score.calendars import Calendar, CalendarSpec, build_calendars
@@ -28,7 +36,13 @@ from cs_score.checks.base import Compiled, PlannedRule, inline_key
 from cs_score.checks.params.base import Condition, RuleBase
 from cs_score.errors import Location, Problem, RuleSetError
 from cs_score.grading import LOWEST_GRADE, Grading
-from cs_score.phrases import PhraseBook, PhraseIndex, bundled_packs
+from cs_score.phrases import (
+    CANCEL_KEY,
+    PhraseBook,
+    PhraseIndex,
+    bundled_packs,
+    phrase_problem,
+)
 from cs_score.textfile import UnreadableFile, read_text
 from cs_score.yamlsource import LocDict, LocList, load_yaml
 
@@ -60,12 +74,49 @@ class Gate(BaseModel):
 
 
 class PhrasePack(BaseModel):
-    """Phrases of one pack by language (`en: [...]`); `replace: true` drops the bundled ones."""
+    """Phrases of one pack by language (`en: [...]`); `replace: true` drops the bundled ones.
 
-    model_config = ConfigDict(extra="allow")
+    A phrase is literal text matched on word boundaries, with `{a|b}` for alternatives, `[a]`
+    for optional words, `…` (or `...`) for a gap of up to four words, and `(opening)`,
+    `(closing)`, `(question)` or `(statement)` before it for where it must stand."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "additionalProperties": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": (
+                    "phrases of one language (ISO 639-1 code, e.g. `en`, `fr`): literal words, "
+                    "`{a|b}` alternatives, `[a]` optional words, `…` a gap of up to four "
+                    "words; `(opening)`, `(closing)`, `(question)` or `(statement)` first to "
+                    "say where the phrase must stand"
+                ),
+            }
+        },
+    )
     __pydantic_extra__: dict[str, list[str]] = Field(init=False)
 
     replace: bool = Field(False, description="drop the bundled phrases of this pack first")
+    definition: str | None = Field(
+        None, description="what the pack detects: what counts and what does not (documentation)"
+    )
+    unless: list[str] = Field(
+        default_factory=list,
+        description=(
+            "cancel words, in any language: a match of the pack does not count in a sentence "
+            "that has one of them (`stupid` about an `app` is not an insult)"
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _phrases_follow_the_phrase_language(self) -> PhrasePack:
+        for key, items in [*(self.__pydantic_extra__ or {}).items(), (CANCEL_KEY, self.unless)]:
+            for phrase in items:
+                problem = phrase_problem(phrase)
+                if problem is not None and problem != "no words":
+                    raise ValueError(f"{key}: phrase {phrase!r}: {problem}")
+        return self
 
 
 class Override(BaseModel):
@@ -832,6 +883,8 @@ def build_phrase_book(packs: dict[str, PhrasePack]) -> PhraseBook:
     book = bundled_packs()
     for name, pack in packs.items():
         languages = dict(pack.__pydantic_extra__ or {})
+        if pack.unless:
+            languages[CANCEL_KEY] = pack.unless
         if pack.replace or name not in book:
             book[name] = {lang: list(items) for lang, items in languages.items()}
         else:

@@ -171,6 +171,172 @@ def test_regular_expression_syntax_is_literal_text() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# The phrase language: alternatives, optional words, gaps
+
+
+@pytest.mark.parametrize(
+    ("phrase", "text"),
+    [
+        ("{I|we} {will|'ll} look into", "We'll look into it"),
+        ("{I|we} {will|'ll} look into", "I will look into this"),
+        ("{I|we} {will|'ll} look into", "we WILL look into that"),
+        ("I [do] apologize", "I apologize"),
+        ("I [do] apologize", "I do apologize for the wait"),
+        ("{let us|let me} know … if", "Let us know if it helps"),
+        ("{let us|let me} know … if", "let me know how it goes, or if not"),
+        ("let us know … if", "Let us know, please, if you need more"),
+        ("feel free to … {reach out|contact us}", "Feel free to reach out"),
+        ("feel free to … {reach out|contact us}", "feel free to send a DM or contact us"),
+        ("[please] [kindly] DM us", "DM us your email"),
+        ("thank you [so] [very] much", "thank you so much"),
+        ("{have|has} [already] been {sent|issued}", "your refund has already been issued"),
+        ("sorry [{for|about}] the {wait|delay}", "sorry about the delay"),
+        ("sorry [{for|about}] the {wait|delay}", "sorry the wait"),
+        ("we ... look into", "we would be happy to look into that"),
+    ],
+)
+def test_patterns_match(phrase: str, text: str) -> None:
+    assert found([phrase], text) is not None
+
+
+@pytest.mark.parametrize(
+    ("phrase", "text"),
+    [
+        ("{I|we} {will|'ll} look into", "they will look into it"),
+        ("{I|we} {will|'ll} look into", "we look into it"),
+        ("I [do] apologize", "I really apologize"),
+        ("let us know … if", "let us know. It took one two three four five words if"),
+        ("let us know … if", "let us know"),  # a gap needs the words after it
+        ("[please] DM us", "please"),
+    ],
+)
+def test_patterns_do_not_match(phrase: str, text: str) -> None:
+    assert found([phrase], text) is None
+
+
+@pytest.mark.parametrize(
+    ("phrase", "problem"),
+    [
+        ("{I|we look", "`{` without its `}`"),
+        ("I [do apologize", "`[` without its `]`"),
+        ("I do] apologize", "unexpected `]`"),
+        ("a | b", "unexpected `|`"),
+        ("(ending) bye", "unknown marker `(ending)`"),
+        ("(opening) (closing) hi", "contradictory markers"),
+        ("[please]", None),
+        ("…", "no words"),
+        ("{" * 3 + "a|b" + "}" * 3, None),
+    ],
+)
+def test_phrase_problems(phrase: str, problem: str | None) -> None:
+    said = phrases_module.phrase_problem(phrase)
+    if problem is None:
+        assert said is None or said == "no words"
+    else:
+        assert said is not None and problem in said
+
+
+def test_a_phrase_may_spell_out_only_so_many_variants() -> None:
+    phrase = " ".join(["{a|b|c|d}"] * 5)  # 4**5 = 1,024 sequences
+    assert phrases_module.phrase_problem(phrase) == "more than 512 variants"
+
+
+def test_a_gap_tries_every_position_up_to_its_bound() -> None:
+    index = PhraseIndex({"closing": {"en": ["let us know … if"]}})
+    words = ["one", "two", "three", "four", "five", "six"]
+    for between in range(len(words) + 1):
+        text = "let us know " + " ".join(words[:between]) + " if"
+        assert bool(index.packs_in(normalize(text))) == (between <= phrases_module.GAP_WORDS)
+
+
+# ---------------------------------------------------------------------------------------------
+# Context: where a phrase stands, questions, cancel words
+
+
+def _packs(book: dict[str, dict[str, list[str]]], text: str) -> list[str]:
+    return sorted(PhraseIndex(book).packs_in(normalize(text)))
+
+
+@pytest.mark.parametrize(
+    ("text", "counts"),
+    [
+        ("Thanks for reaching out! We have checked your order.", False),
+        ("@customer Hi Sam. Thanks for reaching out to us. Please check your settings.", False),
+        ("We have checked your order. Thanks for reaching out!", True),
+        ("Let us know how it goes. Thanks for reaching out! ^AA", True),
+        ("thanks for reaching out", False),  # one sentence: it opens the message
+    ],
+)
+def test_a_closing_phrase_counts_after_the_opening(text: str, counts: bool) -> None:
+    book = {"closing": {"en": ["(closing) thanks for reaching out"]}}
+    assert _packs(book, text) == (["closing"] if counts else [])
+
+
+@pytest.mark.parametrize(
+    ("text", "counts"),
+    [
+        ("How can I help you today?", True),
+        ("Hello. How can I help you today?", True),  # after a salutation
+        ("Your card is on its way. How can I help you today?", False),
+    ],
+)
+def test_an_opening_phrase_counts_in_the_opening(text: str, counts: bool) -> None:
+    book = {"greeting": {"en": ["(opening) how can I help"]}}
+    assert _packs(book, text) == (["greeting"] if counts else [])
+
+
+def test_questions_and_statements() -> None:
+    book = {
+        "identify": {"en": ["(question) have you tried"]},
+        "fix": {"en": ["(statement) refund has been processed"]},
+    }
+    assert _packs(book, "Have you tried restarting it? Thanks.") == ["identify"]
+    assert _packs(book, "Have you tried restarting it.") == []
+    assert _packs(book, "Your refund has been processed.") == ["fix"]
+    assert _packs(book, "Has the refund has been processed? Let me see.") == []
+    assert _packs(book, "Did you check here: https://example.com/doc ? Thanks") == []
+
+
+def test_cancel_words_cancel_a_match_in_their_sentence_only() -> None:
+    book = {"insult": {"en": ["stupid", "idiot"], "unless": ["app", "{site|website}"]}}
+    assert _packs(book, "This stupid app keeps crashing.") == []
+    assert _packs(book, "The website is stupid.") == []
+    assert _packs(book, "You are stupid. The app is fine.") == ["insult"]
+    assert _packs(book, "The app is fine, you idiot") == []
+    assert _packs(book, "The app is fine! You idiot") == ["insult"]
+
+
+def test_context_and_plain_phrases_of_one_pack_work_together() -> None:
+    book = {"closing": {"en": ["(closing) thanks for reaching out", "have a great day"]}}
+    hits = PhraseIndex(book).packs_in(normalize("Thanks for reaching out! Have a great day"))
+    assert hits["closing"].phrase == "have a great day"
+
+
+@pytest.mark.parametrize(
+    ("phrase", "text", "quoted"),
+    [
+        ("how {can|may} I help", "How MAY I help?", "how may I help"),
+        ("(opening) I [do] apologize", "I apologize.", "I apologize"),
+        ("I [do] apologize", "I do apologize.", "I do apologize"),
+        ("let us know … if", "let us know how it goes if", "let us know … if"),
+        ("Thank you, for contacting", "thank you for contacting", "Thank you, for contacting"),
+    ],
+)
+def test_evidence_quotes_the_words_a_pattern_matched(phrase: str, text: str, quoted: str) -> None:
+    assert found([phrase], text) == quoted
+
+
+def test_patterns_cost_what_literal_phrases_do() -> None:
+    """Alternatives and optional words are spelled out into the one trie when it is built; a
+    message is still split into words once."""
+    spelled_out = ["we will look into", "we ll look into", "i will look into"]
+    literal = PhraseIndex({"p": {"en": spelled_out}})
+    pattern = PhraseIndex({"p": {"en": ["{I|we} {will|'ll} look into"]}})
+    for text in ("We'll look into it", "I will look into it", "they will look into it"):
+        assert bool(literal.packs_in(normalize(text))) == bool(pattern.packs_in(normalize(text)))
+
+
+# ---------------------------------------------------------------------------------------------
 # The bundled packs
 
 
@@ -178,7 +344,8 @@ def test_bundled_packs_cover_every_language() -> None:
     book = bundled_packs()
     assert sorted(book) == sorted(PACKS)
     for pack in PACKS:
-        assert sorted(book[pack]) == sorted(LANGUAGES), pack
+        languages = [key for key in book[pack] if key != phrases_module.CANCEL_KEY]
+        assert sorted(languages) == sorted(LANGUAGES), pack
         for language in LANGUAGES:
             assert len(book[pack][language]) >= 5, (pack, language)
 
@@ -186,6 +353,8 @@ def test_bundled_packs_cover_every_language() -> None:
 def _bundled() -> Iterator[tuple[str, str, str]]:
     for pack, languages in bundled_packs().items():
         for language, phrase_list in languages.items():
+            if language == phrases_module.CANCEL_KEY:
+                continue
             for phrase in phrase_list:
                 yield pack, language, phrase
 
@@ -196,13 +365,35 @@ def _shout(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def test_every_bundled_phrase_follows_the_phrase_language() -> None:
+    problems = [
+        (pack, phrase, phrases_module.phrase_problem(phrase))
+        for pack, _, phrase in _bundled()
+        if phrases_module.phrase_problem(phrase) is not None
+    ]
+    assert problems == []
+
+
+def _said(phrase: str) -> Iterator[str]:
+    """Texts that say each word sequence a phrase spells out, where its markers want it."""
+    flags, variants = phrases_module.parse_phrase(phrase)
+    for words in variants:
+        said = " ".join("one two" if word == "…" else word for word in words)
+        if flags & phrases_module.MARKERS["closing"]:
+            said = "We have checked it. " + said
+        end = "?" if flags & phrases_module.MARKERS["question"] else "!"
+        yield f"Well, {said}{end}"
+        yield f"«{_shout(said)}»{end}"
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_bundled_phrase_is_found_in_any_case_and_without_accents(language: str) -> None:
     index = PhraseIndex(bundled_packs())
     for pack, phrase_language, phrase in _bundled():
         if phrase_language != language:
             continue
-        for text in (f"Well, {phrase}!", f"«{_shout(phrase)}»", f"({phrase.capitalize()})"):
+        literal = not any(sign in phrase for sign in "{[(…") and "..." not in phrase
+        for text in (*_said(phrase), *([f"({phrase.capitalize()})"] if literal else [])):
             hits = index.packs_in(normalize(text))
             assert pack in hits, (pack, phrase, text)
 
@@ -245,10 +436,13 @@ class _CountingTrie(dict[str, Any]):
         return super().__getitem__(key)
 
 
-def _counting_freeze(node: dict[str, list[Any]]) -> Any:
-    return _CountingTrie(
-        {word: (_counting_freeze(children), tuple(hits)) for word, (children, hits) in node.items()}
-    )
+def _count_lookups(node: Any) -> None:
+    """Make every word lookup in the trie below `node` count."""
+    node.edges = _CountingTrie(node.edges)
+    for child in node.edges.values():
+        _count_lookups(child)
+    if node.gap is not None:
+        _count_lookups(node.gap)
 
 
 def _made_up_phrases(rng: random.Random, count: int) -> list[str]:
@@ -281,12 +475,12 @@ def test_a_thousand_phrases_cost_what_ten_do(monkeypatch: pytest.MonkeyPatch) ->
         tokenized += 1
         return real_words_of(text)
 
-    monkeypatch.setattr(phrases_module, "_freeze", _counting_freeze)
     monkeypatch.setattr(phrases_module, "words_of", counting_words_of)
     lookups = {}
     results = {}
     for size in (10, 1_000):
         index = PhraseIndex({"pack": {"en": shared + _made_up_phrases(rng, size - len(shared))}})
+        _count_lookups(index._root)
         _CountingTrie.lookups = 0
         tokenized = 0
         results[size] = [index.packs_in(text) for text in messages]

@@ -63,38 +63,38 @@ def test_rules_copies_match_their_preset(name: str) -> None:
 def test_default_scores_the_sample_log() -> None:
     report = _report("default")
     summary = report.summary
-    assert (summary["rated"], summary["mean_score"], summary["grade"]) == (37, 69.85, "D")
+    assert (summary["rated"], summary["mean_score"], summary["grade"]) == (37, 70.15, "C")
     assert (summary["passed"], summary["pass_rate"], summary["critical_failures"]) == (22, 59.46, 3)
     assert summary["grade_counts"] == {"A": 11, "B": 5, "C": 6, "D": 7, "F": 8}
     assert _rules(report) == {
         "wait-time": (35, 22, 10, 3, 2, 0.7762),
         "greeting": (36, 31, 2, 3, 1, 0.8889),
         "product-quality": (14, 2, 11, 1, 23, 0.5357),
-        "resolution": (23, 3, 18, 2, 14, 0.442),
+        "resolution": (23, 3, 19, 1, 14, 0.4601),
         "promises": (9, 4, 4, 1, 28, 0.6667),
         "conduct": (35, 32, 0, 3, 2, 0.9143),
     }
-    assert _gate(report) == [("min_score", 69.85, False), ("max_rejected", 1, False)]
+    assert _gate(report) == [("min_score", 70.15, True), ("max_rejected", 1, False)]
 
 
 def test_retail_store_scores_the_sample_log() -> None:
     report = _report("retail-store")
     summary = report.summary
-    assert (summary["rated"], summary["mean_score"], summary["grade"]) == (37, 71.46, "C")
-    assert (summary["passed"], summary["pass_rate"], summary["critical_failures"]) == (24, 64.86, 3)
-    assert summary["grade_counts"] == {"A": 13, "B": 5, "C": 6, "D": 3, "F": 10}
+    assert (summary["rated"], summary["mean_score"], summary["grade"]) == (37, 72.6, "C")
+    assert (summary["passed"], summary["pass_rate"], summary["critical_failures"]) == (25, 67.57, 3)
+    assert summary["grade_counts"] == {"A": 14, "B": 6, "C": 5, "D": 2, "F": 10}
     assert _rules(report) == {
         "wait-time": (16, 9, 4, 3, 21, 0.7009),  # store and phone only
         "greeting": (36, 31, 2, 3, 1, 0.8889),
         "product-quality": (14, 2, 11, 1, 23, 0.5357),
-        "resolution": (23, 5, 16, 2, 14, 0.538),
+        "resolution": (23, 5, 16, 2, 14, 0.5489),
         "promises": (9, 4, 4, 1, 28, 0.6667),
-        "closing": (35, 23, 0, 12, 2, 0.6571),
+        "closing": (35, 26, 0, 9, 2, 0.7429),
         "conduct": (35, 32, 0, 3, 2, 0.9143),
     }
     # The mean wait of store visits and calls is 2m17s: over 90 s, so the gate fails on it.
     assert _gate(report) == [
-        ("min_score", 71.46, True),
+        ("min_score", 72.6, True),
         ("max_rejected", 1, False),
         ("wait-time.gate_mean", 137.188, False),
     ]
@@ -105,7 +105,7 @@ def test_contact_centre_scores_the_sample_log() -> None:
     summary = report.summary
     assert (summary["rated"], summary["mean_score"], summary["grade"], summary["passed"]) == (
         37,
-        73.48,
+        74.48,
         "C",
         26,
     )
@@ -114,13 +114,13 @@ def test_contact_centre_scores_the_sample_log() -> None:
         "first-reply": (8, 6, 2, 0, 29, 0.9271),
         "response-time": (11, 8, 3, 0, 26, 0.8788),
         "greeting": (36, 31, 2, 3, 1, 0.8889),
-        "resolution": (23, 3, 18, 2, 14, 0.442),
+        "resolution": (23, 3, 19, 1, 14, 0.4601),
         "promises": (9, 4, 4, 1, 28, 0.6667),
         # INT-0003's customer called again 1d20h later (INT-0009), INT-0007's 4d17h later
         # (INT-0014); nine windows are still open at the as-of time, 2026-03-31.
         "repeat-contact": (28, 26, 0, 2, 9, 0.9286),
         "escalation": (4, 3, 0, 1, 33, 0.75),
-        "closing": (35, 23, 0, 12, 2, 0.6571),
+        "closing": (35, 26, 0, 9, 2, 0.7429),
         "conduct": (35, 32, 0, 3, 2, 0.9143),
     }
     escalation = report.rules_summary[7]["metrics"]
@@ -139,7 +139,7 @@ def test_chat_bot_scores_the_sample_log() -> None:
     summary = report.summary
     assert (summary["rated"], summary["mean_score"], summary["grade"], summary["passed"]) == (
         35,
-        64.5,
+        65.93,
         "D",
         20,
     )
@@ -147,7 +147,7 @@ def test_chat_bot_scores_the_sample_log() -> None:
         "response-time": (35, 10, 13, 12, 2, 0.4905),
         "bot-disclosure": (2, 1, 0, 1, 35, 0.5),
         "handover": (5, 4, 0, 1, 32, 0.8),
-        "closing": (35, 23, 0, 12, 2, 0.6571),
+        "closing": (35, 26, 0, 9, 2, 0.7429),
         "conduct": (35, 32, 0, 3, 2, 0.9143),
     }
     # INT-0002: "Human please" to the bot, then a person took over.
@@ -162,8 +162,8 @@ def test_social_care_scores_the_sample_log() -> None:
     summary = _report("social-care").summary
     assert (summary["rated"], summary["mean_score"], summary["grade"], summary["passed"]) == (
         36,
-        79.8,
-        "C",
+        80.32,
+        "B",
         31,
     )
 
@@ -173,9 +173,9 @@ def test_diner_scores_the_sample_log() -> None:
     summary = report.summary
     assert (summary["rated"], summary["mean_score"], summary["grade"], summary["passed"]) == (
         37,
-        70.85,
+        71.99,
         "C",
-        24,
+        25,
     )
     assert _rules(report)["dessert"] == (4, 0, 0, 4, 33, 0.0)
     assert report.rules["timezone"] == "Europe/London"

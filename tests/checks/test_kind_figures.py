@@ -89,7 +89,7 @@ def test_escalation_figures(tmp_path: Path) -> None:
 
 def test_closing_figures(tmp_path: Path) -> None:
     records = [
-        {"events": [_msg("agent", "Thank you for calling.")]},
+        {"events": [_msg("agent", "Goodbye.")]},
         {"events": [_msg("agent", "Have a nice day"), _msg("agent", "a"), _msg("agent", "b")]},
         {"events": [_msg("agent", "a"), _msg("agent", "b")]},
         {"events": [_msg("agent", "c")]},

@@ -11,7 +11,9 @@ one is found (with the quote), 1 when none is.
 Parameters (defaults):
   phrases (required key)   a pack name (`recording_notice`), a list of phrases
                            (`[this call may be recorded]`), or phrases by language
-                           (`{en: [...], fr: [...]}`); a list holds phrases, not pack names
+                           (`{en: [...], fr: [...]}`); a list holds phrases, not pack names;
+                           phrases follow the phrase language (`{a|b}`, `[a]`, `…`, markers)
+                           and a named pack brings its context (markers, cancel words)
   mode (required)          `required` or `forbidden`
   speaker (agent)          agent, customer, bot, system or any; or a list of them
   window (all)             which of the speaker's messages: `all`, `first:N` or `last:N`
@@ -33,6 +35,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from cs_score.checks.params.base import RuleBase, one_or_more
+from cs_score.phrases import phrase_problem
 
 Speaker = Literal["agent", "customer", "bot", "system", "any"]
 
@@ -72,6 +75,13 @@ class Rule(RuleBase):
             raise ValueError("the list of phrases is empty")
         if isinstance(value, dict) and not any(value.values()):
             raise ValueError("no phrases in any language")
+        if isinstance(value, str):
+            return value
+        inline = value if isinstance(value, list) else [p for v in value.values() for p in v]
+        for phrase in inline:
+            problem = phrase_problem(phrase)
+            if problem is not None and problem != "no words":
+                raise ValueError(f"phrase {phrase!r}: {problem}")
         return value
 
     def packs_used(self) -> list[str]:

@@ -2,7 +2,7 @@
 
     python benchmarks/promises.py
 
-Reads the labelled messages in `benchmarks/data/` (see its README): real agent messages from
+Reads the labelled messages in `benchmarks/labels/promises/` (see its README): real agent messages from
 public corpora, and constructed ones in the four bundled languages. A found promise is right
 when the message is labelled a promise and, where the label gives one, the due time matches.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from cs_score.promise_text import find_promise
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parent / "labels" / "promises"
 
 
 def measure(name: str) -> None:

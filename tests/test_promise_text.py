@@ -1,5 +1,5 @@
 """The detector of promises written in agent messages, on the labelled messages of
-`benchmarks/data/` (real ones from public corpora, and constructed ones with due times)."""
+`benchmarks/labels/promises/` (real ones from public corpora, and constructed ones with due times)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from conftest import ROOT
 from cs_score.calendars import CalendarSpec, build_calendars
 from cs_score.promise_text import find_promise
 
-DATA = ROOT / "benchmarks" / "data"
+DATA = ROOT / "benchmarks" / "labels" / "promises"
 
 
 def _rows(name: str) -> list[dict[str, object]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -83,6 +84,7 @@ def run_cli(*args: str | Path, stdin: bytes | None = None, cwd: Path | None = No
     )
     saved_streams = (sys.stdin, sys.stdout, sys.stderr)
     saved_argv, saved_env, saved_cwd = sys.argv, os.environ.copy(), os.getcwd()
+    saved_sigterm = signal.getsignal(signal.SIGTERM)  # main() sets its own
     code: int
     try:
         sys.stdin, sys.stdout, sys.stderr = streams
@@ -107,6 +109,7 @@ def run_cli(*args: str | Path, stdin: bytes | None = None, cwd: Path | None = No
         os.environ.clear()
         os.environ.update(saved_env)
         os.chdir(saved_cwd)
+        signal.signal(signal.SIGTERM, saved_sigterm)
     return Ran(
         code, stdout_bytes.getvalue().decode("utf-8"), stderr_bytes.getvalue().decode("utf-8")
     )

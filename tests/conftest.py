@@ -53,7 +53,7 @@ def run_cli_process(*args: str | Path, stdin: bytes | None = None, cwd: Path | N
     """Run `cs-score` as a user would: a separate process, real exit code, real streams.
 
     For what only a process shows (signals, closed pipes, file descriptors, the interpreter's
-    start); everything else runs in this process with `run_cli`, which is ten times faster.
+    start); everything else runs in this process with `run_cli`, with no interpreter to start.
     """
     env = {**os.environ, **CLI_ENV}
     done = subprocess.run(

@@ -1,12 +1,13 @@
 """Build: the modules that score every line are compiled with mypyc.
 
-Compiling costs about 30 seconds of the install on two cores (a C compiler and Python's headers
-are needed) and buys about twice the speed: a million interactions in 17.5 s instead of 39.7 s
-with `--jobs 1` (docs/performance.md). The compiled modules are the same Python sources, so the
-package works the same without them: where there is no C compiler, or mypyc fails, or
-`CS_SCORE_PURE=1` is set, the wheel holds plain Python only and is tagged as such
-(`py3-none-any`). Editable installs (`pip install -e .`) stay plain Python, so an edited source
-is never shadowed by a stale compiled module. `cs-score --version` says which build runs.
+Compiling costs about 100 s of processor time, a minute or two of the install on two cores (a
+C compiler and Python's headers are needed), and buys about twice the speed: a million
+interactions in 17.5 s instead of 39.7 s with `--jobs 1` (docs/performance.md). The compiled
+modules are the same Python sources, so the package works the same without them: where there
+is no C compiler, or mypyc fails, or `CS_SCORE_PURE=1` is set, the wheel holds plain Python
+only and is tagged as such (`py3-none-any`). Editable installs (`pip install -e .`) stay plain
+Python, so an edited source is never shadowed by a stale compiled module. `cs-score --version`
+says which build runs.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def _compiled_extensions() -> list:  # type: ignore[type-arg]
         _warn("mypyc is not available")
         return []
     print(
-        f"cs-score: compiling {len(COMPILED)} modules with mypyc (about 30 s; CS_SCORE_PURE=1"
+        f"cs-score: compiling {len(COMPILED)} modules with mypyc (a minute or two; CS_SCORE_PURE=1"
         " installs plain Python instead)",
         file=sys.stderr,
     )

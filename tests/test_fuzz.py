@@ -2,11 +2,10 @@
 the CSV and JSON Lines importers. Whatever the input, each ends in a result or in its own error
 type (a rejected line, a RuleSetError, an ImportFault): never another exception.
 
-The slow tests (`pytest -m slow`, run by .ci/run) run a few hundred examples of each, the same
-ones every time. For a release, run
-many more, with fresh random inputs:
+They are slow tests (`pytest -m slow`, run by .ci/run): a few hundred examples of each, the
+same ones every time. For a release, run many more, with fresh random inputs:
 
-    CS_SCORE_FUZZ_EXAMPLES=20000 CS_SCORE_FUZZ_RANDOM=1 pytest tests/test_fuzz.py
+    CS_SCORE_FUZZ_EXAMPLES=20000 CS_SCORE_FUZZ_RANDOM=1 pytest -m slow tests/test_fuzz.py
 """
 
 from __future__ import annotations

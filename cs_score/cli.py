@@ -99,7 +99,10 @@ def _fail(message: str) -> NoReturn:
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"cs-score {__version__}")
+        import cs_score.engine
+
+        compiled = not cs_score.engine.__file__.endswith(".py")  # see setup.py
+        typer.echo(f"cs-score {__version__} ({'compiled' if compiled else 'plain Python'})")
         raise typer.Exit()
 
 

@@ -73,3 +73,8 @@ Duration = Annotated[
     WithJsonSchema(DURATION_JSON_SCHEMA),
 ]
 """A duration in seconds, read from any of the accepted forms."""
+
+
+def shown_duration(seconds: float | None) -> str:
+    """A duration as reports show it: `format_duration`, or "–" when there is none."""
+    return "–" if seconds is None else format_duration(seconds)

@@ -6,7 +6,7 @@ temporary file, read and written with `os.pread` and `os.pwrite` (seek and read 
 where those are missing). The operating system's page cache holds the file, not this
 process, so the process's memory stays the same whether it has seen a thousand ids or ten
 million. Two different ids share a fingerprint with probability about n² / 2⁶⁵ (3 in 100
-million for a million ids); the README says so.
+million for a million ids); docs/performance.md says so.
 
 The fingerprints are spread over 256 tables by their top byte, and each table grows on its
 own: a full table is copied, twice as large, to the end of the file (the old copy is left

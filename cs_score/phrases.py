@@ -488,13 +488,16 @@ pack's cancel words."""
 
 
 @lru_cache(maxsize=1)
-def _bundled_text() -> str:
-    return resources.files("cs_score.presets").joinpath("phrases.yaml").read_text("utf-8")
+def _bundled_data() -> dict[str, dict[str, list[str]]]:
+    """The bundled packs as parsed, once a process: parsing them is most of loading a rule set."""
+    text = resources.files("cs_score.presets").joinpath("phrases.yaml").read_text("utf-8")
+    data: dict[str, dict[str, list[str]]] = yaml.safe_load(text) or {}
+    return data
 
 
 def bundled_packs() -> PhraseBook:
     """The phrase packs shipped with the package (a fresh copy each call)."""
-    data = yaml.safe_load(_bundled_text()) or {}
+    data = _bundled_data()
     return {
         name: {key: list(items) for key, items in pack.items() if key != DEFINITION_KEY}
         for name, pack in data.items()

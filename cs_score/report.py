@@ -694,15 +694,7 @@ def _gate(
         )
     rejected = summary["rejected"]
     condition("max_rejected", gate.max_rejected, rejected, rejected <= gate.max_rejected)
-    for rule in ruleset.rules:
-        if rule.kind == "wait_time" and getattr(rule, "gate_mean", False):
-            stats = part.rules[rule.id].stats
-            mean_wait = stats.mean()  # type: ignore[attr-defined]
-            target = rule.target  # type: ignore[attr-defined]
-            condition(
-                f"{rule.id}.gate_mean",
-                target,
-                round(mean_wait, 3) if mean_wait is not None else None,
-                mean_wait is not None and mean_wait <= target,
-            )
+    for rule in ruleset.rules:  # conditions of the rules' own (a wait_time rule's gate_mean)
+        for name, threshold, value, passed in part.rules[rule.id].stats.gate_conditions():
+            condition(f"{rule.id}.{name}", threshold, value, passed)
     return {"passed": all(c["passed"] for c in conditions), "conditions": conditions}

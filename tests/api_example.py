@@ -1,4 +1,4 @@
-"""The Python API as a program uses it; `test_api.py` runs it and type-checks it with mypy --strict.
+"""The Python API as a program uses it: `test_api.py` runs it, `.ci/run` type-checks it.
 
 Scores the sample log from memory (dicts and raw lines), folds the results in two halves,
 merges the halves, and prints a few figures, the gate verdict and the JSON report's summary.

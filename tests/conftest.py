@@ -1,9 +1,12 @@
-"""Shared helpers: run the real command line, write small logs and rule sets."""
+"""Shared helpers: run the command line (in this process or as a real one), write small logs
+and rule sets."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -14,6 +17,7 @@ from typing import Any
 
 import pytest
 
+import cs_score.cli
 import cs_score.engine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,9 +45,17 @@ class Ran:
         return json.loads(self.stdout)
 
 
-def run_cli(*args: str | Path, stdin: bytes | None = None, cwd: Path | None = None) -> Ran:
-    """Run `cs-score` as a user would: a separate process, real exit code, real streams."""
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120"}
+CLI_ENV = {"NO_COLOR": "1", "COLUMNS": "120"}
+"""The environment of every command run by the tests: no colours, a fixed width."""
+
+
+def run_cli_process(*args: str | Path, stdin: bytes | None = None, cwd: Path | None = None) -> Ran:
+    """Run `cs-score` as a user would: a separate process, real exit code, real streams.
+
+    For what only a process shows (signals, closed pipes, file descriptors, the interpreter's
+    start); everything else runs in this process with `run_cli`, with no interpreter to start.
+    """
+    env = {**os.environ, **CLI_ENV}
     done = subprocess.run(
         # -P: the installed package, not the sources of the current directory
         [sys.executable, "-P", "-m", "cs_score", *map(str, args)],
@@ -54,6 +66,53 @@ def run_cli(*args: str | Path, stdin: bytes | None = None, cwd: Path | None = No
         timeout=120,
     )
     return Ran(done.returncode, done.stdout.decode("utf-8"), done.stderr.decode("utf-8"))
+
+
+def run_cli(*args: str | Path, stdin: bytes | None = None, cwd: Path | None = None) -> Ran:
+    """Run `cs-score` in this process through its console-script entry point, `main()`.
+
+    The standard streams are byte buffers behind UTF-8 text streams, as in a process whose
+    output is a pipe; the exit code is the one `main()` exits with. An exception that `main()`
+    lets through is a bug and fails the test with its traceback.
+    """
+    stdin_bytes = io.BytesIO(stdin if stdin is not None else b"")
+    stdout_bytes, stderr_bytes = io.BytesIO(), io.BytesIO()
+    streams = (
+        io.TextIOWrapper(stdin_bytes, encoding="utf-8"),
+        io.TextIOWrapper(stdout_bytes, encoding="utf-8", newline="\n"),
+        io.TextIOWrapper(stderr_bytes, encoding="utf-8", errors="backslashreplace", newline="\n"),
+    )
+    saved_streams = (sys.stdin, sys.stdout, sys.stderr)
+    saved_argv, saved_env, saved_cwd = sys.argv, os.environ.copy(), os.getcwd()
+    saved_sigterm = signal.getsignal(signal.SIGTERM)  # main() sets its own
+    code: int
+    try:
+        sys.stdin, sys.stdout, sys.stderr = streams
+        sys.argv = ["cs-score", *map(str, args)]
+        os.environ.update(CLI_ENV)
+        if cwd is not None:
+            os.chdir(cwd)
+        try:
+            cs_score.cli.main()
+            code = 0
+        except SystemExit as exc:
+            if exc.code is None or isinstance(exc.code, int):
+                code = exc.code or 0
+            else:  # as the interpreter does with `sys.exit("message")`
+                sys.stderr.write(f"{exc.code}\n")
+                code = 1
+        streams[1].flush()
+        streams[2].flush()
+    finally:
+        sys.stdin, sys.stdout, sys.stderr = saved_streams
+        sys.argv = saved_argv
+        os.environ.clear()
+        os.environ.update(saved_env)
+        os.chdir(saved_cwd)
+        signal.signal(signal.SIGTERM, saved_sigterm)
+    return Ran(
+        code, stdout_bytes.getvalue().decode("utf-8"), stderr_bytes.getvalue().decode("utf-8")
+    )
 
 
 def wait_for_workers(pid: int, timeout: float = 60.0) -> list[int]:
@@ -78,7 +137,14 @@ def assert_golden(name: str, text: str) -> None:
 
 @pytest.fixture
 def cli() -> Callable[..., Ran]:
+    """`cs-score` run in this process (see `run_cli`)."""
     return run_cli
+
+
+@pytest.fixture
+def cli_process() -> Callable[..., Ran]:
+    """`cs-score` run as a separate process (see `run_cli_process`)."""
+    return run_cli_process
 
 
 @pytest.fixture

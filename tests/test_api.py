@@ -181,7 +181,8 @@ def test_evaluate_files_like_the_cli(cli: Callable[..., Ran]) -> None:
     run.close()
 
 
-def test_example_script_runs_and_passes_mypy_strict() -> None:
+def test_example_script_runs() -> None:
+    """The script as a user runs it; `.ci/run` also type-checks it with mypy --strict."""
     script = ROOT / "tests" / "api_example.py"
     done = subprocess.run(
         [sys.executable, str(script), str(EXAMPLE)], capture_output=True, text=True, timeout=60
@@ -194,11 +195,3 @@ def test_example_script_runs_and_passes_mypy_strict() -> None:
         "gate failed",
         '{"A": 11, "B": 5, "C": 6, "D": 7, "F": 8}',
     ]
-    checked = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", str(script)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert checked.returncode == 0, checked.stdout + checked.stderr

@@ -301,6 +301,7 @@ def big_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_output_piped_into_head_closes_quietly(big_log: Path) -> None:
     shell = f"{sys.executable} -m cs_score evaluate {big_log} -f json | head -n 3"
     done = subprocess.run(
@@ -311,6 +312,7 @@ def test_output_piped_into_head_closes_quietly(big_log: Path) -> None:
     assert done.returncode == 141
 
 
+@pytest.mark.slow
 def test_ctrl_c_exits_130_without_traceback(big_log: Path, tmp_path: Path) -> None:
     target = tmp_path / "report.json"
     process = subprocess.Popen(
@@ -349,6 +351,7 @@ def test_unwritable_output_fails_before_scoring(
     assert not target.parent.exists()
 
 
+@pytest.mark.slow
 def test_pathological_line_in_a_200_mb_log_runs_in_bounded_memory(tmp_path: Path) -> None:
     log = tmp_path / "huge.jsonl"
     with log.open("wb") as out:
@@ -437,6 +440,7 @@ lines = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

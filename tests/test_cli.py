@@ -1,4 +1,4 @@
-"""The command line end to end: real processes, exit codes, streams and documents."""
+"""The command line end to end, through its entry point: exit codes, streams and documents."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import EXAMPLE, Ran, chat
+from conftest import COMPILED, EXAMPLE, Ran, chat
+
+import cs_score
 
 SPEC_TOP_KEYS = {
     "schema_version",
@@ -278,4 +280,5 @@ def test_extends_and_override_switch_rule_off(
 
 def test_help_and_version(cli: Callable[..., Ran]) -> None:
     assert "evaluate" in cli("--help").stdout
-    assert cli("--version").stdout.strip().startswith("cs-score ")
+    build = "compiled" if COMPILED else "plain Python"
+    assert cli("--version").stdout == f"cs-score {cs_score.__version__} ({build})\n"

@@ -25,6 +25,7 @@ PLAIN_PYTHON_ONLY = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not COMPILED, reason="the package is plain Python: those tests ran directly")
 def test_plain_python_only_tests_pass_on_the_sources() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}  # the sources come first: plain Python

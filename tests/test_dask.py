@@ -31,6 +31,8 @@ from generate import generate
 
 RULES = cs_score.load_ruleset()
 
+pytestmark = pytest.mark.slow  # a cluster of worker processes: .ci/run runs these
+
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[Client]:

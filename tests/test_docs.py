@@ -11,20 +11,25 @@ from cs_score import checks, docs
 from cs_score.checks.params.base import RuleBase
 
 
-def test_rules_reference_is_current() -> None:
+@pytest.fixture(scope="module")
+def rendered() -> str:
+    """The rules reference as `python -m cs_score.docs` writes it (rendered once: it is slow)."""
+    return docs.render()
+
+
+def test_rules_reference_is_current(rendered: str) -> None:
     """Fails when a kind's docstring, a model or a preset changed: run python -m cs_score.docs."""
     current = (ROOT / "docs" / "rules.md").read_text("utf-8")
-    assert current == docs.render(), "docs/rules.md is stale: run python -m cs_score.docs"
+    assert current == rendered, "docs/rules.md is stale: run python -m cs_score.docs"
 
 
 @pytest.mark.parametrize("kind", list(checks.KINDS))
-def test_every_kind_is_documented_with_examples(kind: str) -> None:
+def test_every_kind_is_documented_with_examples(kind: str, rendered: str) -> None:
     module = checks.KINDS[kind]
     text = checks.documentation(kind)
     assert text.startswith(f"`{kind}`: ")
     for part in ("What it measures", "Credit", "n/a", "Passing example", "Failing example"):
         assert part in text, f"{kind}: no {part!r} in its docstring"
-    rendered = docs.render()
     assert f"### `{kind}`" in rendered
     own = set(module.Rule.model_fields) - set(RuleBase.model_fields)
     for key in own:

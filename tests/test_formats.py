@@ -20,7 +20,6 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
-import duckdb
 import pytest
 import xmlschema
 from conftest import EXAMPLE, GOLDEN, ROOT, Ran, assert_golden, chat, run_cli
@@ -141,6 +140,8 @@ def test_junit_suite_per_input_file(cli: Callable[..., Ran], write_log, tmp_path
 
 
 def test_csv_loads_into_duckdb_with_no_options() -> None:
+    import duckdb  # a heavy import: only the tests that load CSV with it pay for it
+
     rows = duckdb.sql(f"SELECT * FROM read_csv('{GOLDEN / 'csv.csv'}')")
     assert len(rows.fetchall()) == 37
     types = dict(zip(rows.columns, map(str, rows.types), strict=True))
@@ -289,6 +290,8 @@ def test_hostile_text_in_junit(cli: Callable[..., Ran], hostile_log: Path) -> No
 
 
 def test_hostile_text_in_csv(cli: Callable[..., Ran], hostile_log: Path, tmp_path: Path) -> None:
+    import duckdb
+
     out = _hostile_run(cli, hostile_log, "-f", "csv").stdout
     rows = list(csv.reader(io.StringIO(out, newline="")))
     assert len(rows) == 3

@@ -2,10 +2,10 @@
 the CSV and JSON Lines importers. Whatever the input, each ends in a result or in its own error
 type (a rejected line, a RuleSetError, an ImportFault): never another exception.
 
-The suite runs a few hundred examples of each, the same ones every time. For a release, run
-many more, with fresh random inputs:
+They are slow tests (`pytest -m slow`, run by .ci/run): a few hundred examples of each, the
+same ones every time. For a release, run many more, with fresh random inputs:
 
-    CS_SCORE_FUZZ_EXAMPLES=20000 CS_SCORE_FUZZ_RANDOM=1 pytest tests/test_fuzz.py
+    CS_SCORE_FUZZ_EXAMPLES=20000 CS_SCORE_FUZZ_RANDOM=1 pytest -m slow tests/test_fuzz.py
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import tempfile
 from datetime import UTC
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,6 +24,8 @@ from cs_score.errors import RuleSetError
 from cs_score.importers import ImportFault, Rejected, import_records
 from cs_score.records import Decoded, RawLine, Rejection, decode
 from cs_score.ruleset import load_ruleset
+
+pytestmark = pytest.mark.slow  # hundreds of examples each: .ci/run runs them
 
 EXAMPLES = int(os.environ.get("CS_SCORE_FUZZ_EXAMPLES", "150"))
 fuzz = settings(

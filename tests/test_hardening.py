@@ -211,6 +211,7 @@ def _gone_within(pids: list[int], seconds: float) -> list[int]:
     return _alive(pids)
 
 
+@pytest.mark.slow
 def test_sigterm_stops_workers_and_leaves_no_file(tmp_path: Path) -> None:
     process = _big_run(tmp_path)
     workers = wait_for_workers(process.pid)
@@ -223,6 +224,7 @@ def test_sigterm_stops_workers_and_leaves_no_file(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == []
 
 
+@pytest.mark.slow
 def test_workers_die_with_a_killed_main_process(tmp_path: Path) -> None:
     process = _big_run(tmp_path)
     workers = wait_for_workers(process.pid)

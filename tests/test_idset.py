@@ -26,6 +26,7 @@ def new_set(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
     return functools.partial(IdSet, on_disk=request.param != "memory")
 
 
+@pytest.mark.slow  # 50,000 ids, four ways
 def test_ids_are_found_after_the_tables_grow(new_set: Callable[[], IdSet]) -> None:
     ids = new_set()
     count = 50_000
@@ -37,6 +38,7 @@ def test_ids_are_found_after_the_tables_grow(new_set: Callable[[], IdSet]) -> No
     assert len(ids) == count
 
 
+@pytest.mark.slow  # 200,000 ids
 def test_memory_is_eight_bytes_a_slot_at_most_seventy_percent_full() -> None:
     ids = IdSet()
     ids.update(str(n) for n in range(200_000))
@@ -52,6 +54,7 @@ def test_unusual_ids_are_kept_apart(new_set: Callable[[], IdSet]) -> None:
     assert "\ud800" in ids and "e" not in ids
 
 
+@pytest.mark.slow
 def test_the_process_holds_no_more_as_ids_are_added() -> None:
     waiting_at_most = 256 * idset._PENDING  # fingerprints that may still wait for their table
     first = 20_000 + waiting_at_most

@@ -97,6 +97,7 @@ def _installed_command() -> Path:
     return script
 
 
+@pytest.mark.slow
 def test_shell_completion(tmp_path: Path) -> None:
     script = _installed_command()
     # What `--show-completion` prints in bash; asked for by name, since that option finds the

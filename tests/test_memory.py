@@ -6,6 +6,8 @@ import pickle
 import tracemalloc
 from collections.abc import Callable
 
+import pytest
+
 from cs_score.pipeline import HeldLine, Ledger, PackedResult, unpack
 from cs_score.records import RawLine
 
@@ -22,6 +24,7 @@ def _growth(work: Callable[[], None]) -> int:
     return after - before
 
 
+@pytest.mark.slow
 def test_held_results_and_their_promise_ids_are_not_kept_in_memory() -> None:
     ledger = Ledger(spill=True)
     pickled = b"\x80" * 1500  # about what a held line takes

@@ -51,6 +51,7 @@ def _json_report(path: Path, jobs: int, batch_lines: int, group_by: tuple[str, .
     return "".join(get_format("json", FormatOptions()).render(report, run.results))
 
 
+@pytest.mark.slow
 def test_jobs_give_identical_html_on_generated_log(generated: Path) -> None:
     """The page's trends (each day's wait quantiles too) and its lists merge exactly."""
     pages = []
@@ -69,12 +70,14 @@ def test_jobs_give_identical_html_on_generated_log(generated: Path) -> None:
     assert pages[0] == pages[1]
 
 
+@pytest.mark.slow
 def test_generated_log_has_promises_kept_later(generated: Path) -> None:
     text = generated.read_text(encoding="utf-8")
     assert text.count('"fulfills"') >= 20
     assert text.count("\n") == 4500
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("batch_lines", [7, 500])
 def test_jobs_give_identical_json_on_generated_log(generated: Path, batch_lines: int) -> None:
     one = _json_report(generated, 1, 4500, ("agent", "day"))
@@ -83,6 +86,7 @@ def test_jobs_give_identical_json_on_generated_log(generated: Path, batch_lines:
     assert '"rejected": 4' in one
 
 
+@pytest.mark.slow
 @plain_python_only
 def test_workers_settle_held_results_as_one_process_does(
     generated: Path, monkeypatch: pytest.MonkeyPatch
@@ -103,6 +107,7 @@ def test_workers_settle_held_results_as_one_process_does(
     assert one.count('"verdict":"kept"') > 100  # promises kept, some by later interactions
 
 
+@pytest.mark.slow
 def test_lines_held_unscored_settle_as_results_held_scored(generated: Path) -> None:
     """A run holds the line of an interaction that waits on promises and scores it at the end;
     scoring it when read and holding its result instead (as `score_batch` does unless told to
@@ -140,6 +145,7 @@ def test_duplicate_id_across_batches_rejected_once(tmp_path: Path) -> None:
         assert '"scored": 40' in report and '"rejected": 20' in report
 
 
+@pytest.mark.slow
 def test_cli_jobs_flag(cli: Callable[..., Ran], generated: Path) -> None:
     one = cli("evaluate", generated, "--jobs", "1", "-f", "json")
     two = cli("evaluate", generated, "--jobs", "2", "-f", "json")
@@ -157,6 +163,7 @@ def _report(path: Path, jobs: int, keep_results: bool, batch_lines: int) -> Repo
         run.close()
 
 
+@pytest.mark.slow
 def test_a_run_that_only_aggregates_reports_what_an_explained_run_does(generated: Path) -> None:
     """Without per-interaction output, rules skip building reasons and evidence, and only
     the lowest scores are explained; the report must not change in any way."""
@@ -169,6 +176,7 @@ def test_a_run_that_only_aggregates_reports_what_an_explained_run_does(generated
     assert _report(generated, 2, False, 500) == explained
 
 
+@pytest.mark.slow
 def test_a_worker_that_dies_stops_the_run_with_a_clear_error(generated: Path) -> None:
     ruleset = load_ruleset(None)
     options = RunOptions(jobs=2, batch_lines=100)

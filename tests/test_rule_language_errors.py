@@ -7,6 +7,8 @@ from pathlib import Path
 
 from conftest import EXAMPLE, Ran
 
+from cs_score import checks
+
 BAD_RULES = """\
 cs_score: 1
 rules:
@@ -72,8 +74,7 @@ def test_every_mistake_is_reported_with_its_place(
         "'maybe')",
         f"error: {rules}:25:5: rules[p3]: missing required key `phrases`",
         f"error: {rules}:28:5: rules[r2].kind: unknown rule kind 'respons_time' (known: "
-        "wait_time, greeting, product_quality, resolution, promises, conduct, response_time, "
-        "escalation, closing, phrase, repeat_contact, transfers); did you mean `response_time`?",
+        f"{', '.join(checks.KINDS)}); did you mean `response_time`?",
         f"error: {rules}:32:12: overrides[0].rules.p1: unknown phrase pack `greetings`; did you "
         "mean `greeting`?",
         "12 problems in the rule set; nothing was scored",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import sys
 from types import ModuleType
+from typing import Any
 
 from cs_score.checks import (
     closing,
@@ -41,6 +42,20 @@ KINDS: dict[str, ModuleType] = {
     "repeat_contact": repeat_contact,
     "transfers": transfers,
 }
+
+
+UPPER_BOUND_CONDITIONS: frozenset[str] = frozenset(
+    name for module in KINDS.values() for name in getattr(module, "UPPER_BOUNDS", ())
+)
+"""Names of the gate conditions kinds add (`Stats.gate_conditions`) that a value must not
+exceed (`≤`); the others it must reach (`≥`)."""
+
+
+def figures(kind: str, metrics: dict[str, Any]) -> str:
+    """A kind's own figures in one line of a report (mean wait, promises kept …), or "" for a
+    kind with none: its module's `figures`."""
+    describe = getattr(KINDS.get(kind), "figures", None)
+    return describe(metrics) if describe is not None else ""
 
 
 def get(kind: str) -> ModuleType:

@@ -408,3 +408,9 @@ class Stats:
         day's copy costs time on every interaction, so only kinds whose figures are drawn
         over time say yes)."""
         return False
+
+    def gate_conditions(self) -> list[tuple[str, Any, Any, bool]]:
+        """Conditions the rule adds to the run's gate, as (name, threshold, value, passed);
+        the report names each `<rule id>.<name>`. A kind whose module lists a name in
+        `UPPER_BOUNDS` is shown as `value ≤ threshold`, any other as `≥`. None by default."""
+        return []

@@ -79,3 +79,10 @@ class Stats(BaseStats):
             "closed_too_early": self.counts["early"],
             "not_closed": self.counts["missing"],
         }
+
+
+def figures(m: dict[str, Any]) -> str:
+    """The rule's figures in one line of a report (`Stats.summary` names them), or ""."""
+    return (
+        f"closed {m['closed']} · too early {m['closed_too_early']} · not closed {m['not_closed']}"
+    )

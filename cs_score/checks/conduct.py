@@ -61,3 +61,10 @@ class Stats(BaseStats):
 
     def summary(self) -> dict[str, Any]:
         return {"violations_by_pack": dict(sorted(self.packs.items()))}
+
+
+def figures(m: dict[str, Any]) -> str:
+    """The rule's figures in one line of a report (`Stats.summary` names them), or ""."""
+    return " · ".join(
+        f"{pack.replace('_', ' ')} {n}" for pack, n in m.get("violations_by_pack", {}).items()
+    )

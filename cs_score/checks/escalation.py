@@ -106,3 +106,11 @@ class Stats(BaseStats):
             "granted_by": {route: n for route, n in self.routes.items() if n},
             "unrequested": self.counts["unrequested"],
         }
+
+
+def figures(m: dict[str, Any]) -> str:
+    """The rule's figures in one line of a report (`Stats.summary` names them), or ""."""
+    text = f"requests {m['requests']} · granted {m['granted']} · refused {m['refused']}"
+    if m.get("unrequested"):
+        text += f" · unrequested {m['unrequested']}"
+    return text

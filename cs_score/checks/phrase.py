@@ -111,3 +111,11 @@ class Stats(BaseStats):
     def summary(self) -> dict[str, Any]:
         top = sorted(self.phrases.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_PHRASES]
         return {"found_in": self.found, "top_phrases": dict(top)}
+
+
+def figures(m: dict[str, Any]) -> str:
+    """The rule's figures in one line of a report (`Stats.summary` names them), or ""."""
+    if not m.get("found_in"):
+        return ""
+    top = ", ".join(f"“{phrase}” {n}" for phrase, n in list(m["top_phrases"].items())[:3])
+    return f"found in {m['found_in']}: {top}"

@@ -61,3 +61,11 @@ class Stats(BaseStats):
 
     def summary(self) -> dict[str, Any]:
         return {**self.counts, "cost": self.cost_cents / 100}
+
+
+def figures(m: dict[str, Any]) -> str:
+    """The rule's figures in one line of a report (`Stats.summary` names them), or ""."""
+    return (
+        f"defective {m['defective']} · returned {m['returned']} · complaints {m['complaint']}"
+        f" · cost {m['cost']:,.2f}"
+    )

@@ -216,3 +216,20 @@ class Stats(BaseStats):
             "pending": self.counts["pending"],
             "from_text": dict(self.text),
         }
+
+
+def figures(m: dict[str, Any]) -> str:
+    """The rule's figures in one line of a report (`Stats.summary` names them), or ""."""
+    if not m.get("made"):
+        return ""
+    text = (
+        f"made {m['made']} · kept {m['kept']} · broken {m['broken']}"
+        f" ({m['notified']} notified) · pending {m['pending']}"
+    )
+    found = m.get("from_text") or {}
+    if found.get("made"):
+        text += (
+            f" · of them from text: made {found['made']} · kept {found['kept']}"
+            f" · broken {found['broken']} · pending {found['pending']}"
+        )
+    return text

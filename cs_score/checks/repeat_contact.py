@@ -10,7 +10,7 @@ from cs_score.checks.base import OPEN, Compiled, Facts, Outcome, PromiseState, c
 from cs_score.checks.base import Check as BaseCheck
 from cs_score.checks.base import Stats as BaseStats
 from cs_score.checks.params.repeat_contact import Rule
-from cs_score.durations import format_duration
+from cs_score.durations import format_duration, shown_duration
 from cs_score.pickling import mypyc_attr
 from cs_score.quantiles import Quantiles
 
@@ -115,3 +115,13 @@ class Stats(BaseStats):
             "repeat_rate": round(100 * self.repeats / self.rated, 2) if self.rated else None,
             "median_return_seconds": round(median, 3) if median is not None else None,
         }
+
+
+def figures(m: dict[str, Any]) -> str:
+    """The rule's figures in one line of a report (`Stats.summary` names them), or ""."""
+    if not m.get("rated"):
+        return ""
+    text = f"repeats {m['repeats']} of {m['rated']} ({m['repeat_rate']:g}%)"
+    if m.get("median_return_seconds") is not None:
+        text += f" · median return after {shown_duration(m['median_return_seconds'])}"
+    return text

@@ -143,3 +143,8 @@ class Stats(BaseStats):
             "statuses": dict(sorted(self.statuses.items())),
             "steps_found": {step: self.steps.get(step, 0) for step in STEPS if step in self.steps},
         }
+
+
+def figures(m: dict[str, Any]) -> str:
+    """The rule's figures in one line of a report (`Stats.summary` names them), or ""."""
+    return " · ".join(f"{status} {n}" for status, n in m.get("statuses", {}).items())

@@ -10,7 +10,7 @@ from cs_score.checks.base import OPEN, Compiled, Facts, Outcome, PromiseState
 from cs_score.checks.base import Check as BaseCheck
 from cs_score.checks.base import Stats as BaseStats
 from cs_score.checks.params.response_time import Rule
-from cs_score.durations import format_duration
+from cs_score.durations import format_duration, shown_duration
 from cs_score.grading import round_half_even
 from cs_score.pickling import mypyc_attr
 from cs_score.quantiles import Quantiles
@@ -198,3 +198,14 @@ class Stats(BaseStats):
 
 def _round(value: float | None) -> float | None:
     return round(value, 3) if value is not None else None
+
+
+def figures(m: dict[str, Any]) -> str:
+    """The rule's figures in one line of a report (`Stats.summary` names them), or ""."""
+    if not m.get("answered"):
+        return ""
+    return (
+        f"{m['answered']} messages answered · {m['in_time_rate']:g}% in time"
+        f" · mean {shown_duration(m['mean_response_seconds'])}"
+        f" · p90 {shown_duration(m['p90_response_seconds'])} · unanswered {m['unanswered']}"
+    )

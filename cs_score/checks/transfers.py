@@ -67,3 +67,10 @@ class Stats(BaseStats):
             "mean_agents": round(self.agents / self.rated, 2) if self.rated else None,
             "over_max_agents": self.over,
         }
+
+
+def figures(m: dict[str, Any]) -> str:
+    """The rule's figures in one line of a report (`Stats.summary` names them), or ""."""
+    if not m.get("rated"):
+        return ""
+    return f"mean {m['mean_agents']:g} agents · over the limit {m['over_max_agents']}"

@@ -9,10 +9,13 @@ from cs_score.checks.base import Check as BaseCheck
 from cs_score.checks.base import Compiled, Facts, Outcome
 from cs_score.checks.base import Stats as BaseStats
 from cs_score.checks.params.wait_time import Rule
-from cs_score.durations import format_duration
+from cs_score.durations import format_duration, shown_duration
 from cs_score.grading import round_half_even
 from cs_score.pickling import mypyc_attr
 from cs_score.quantiles import Quantiles
+
+UPPER_BOUNDS: Final = ("gate_mean",)
+"""The gate condition `gate_mean` adds is an upper bound: mean wait ≤ target."""
 
 
 @mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
@@ -151,6 +154,15 @@ class Stats(BaseStats):
     def by_day(self) -> bool:
         return True  # the trends draw each day's median and p90 wait
 
+    def gate_conditions(self) -> list[tuple[str, Any, Any, bool]]:
+        """With `gate_mean`, the mean wait must not exceed the target."""
+        if not (isinstance(self.rule, Rule) and self.rule.gate_mean):
+            return []
+        mean_wait = self.mean()
+        target = self.target
+        shown = round(mean_wait, 3) if mean_wait is not None else None
+        return [("gate_mean", target, shown, mean_wait is not None and mean_wait <= target)]
+
     def summary(self) -> dict[str, Any]:
         contacts = self.count + self.abandoned
         return {
@@ -172,3 +184,21 @@ class Stats(BaseStats):
 
 def _round(value: float | None) -> float | None:
     return round(value, 3) if value is not None else None
+
+
+def figures(m: dict[str, Any]) -> str:
+    """The rule's figures in one line of a report (`Stats.summary` names them), or ""."""
+    parts = []
+    if m.get("waits"):
+        mean = shown_duration(m["mean_wait_seconds"])
+        median = shown_duration(m["median_wait_seconds"])
+        parts.append(
+            f"mean {mean} · median {median} · p90 {shown_duration(m['p90_wait_seconds'])}"
+            f" · {m['within_target_rate']:g}% within target"
+        )
+    if m.get("abandoned"):
+        parts.append(
+            f"abandoned {m['abandoned']} ({m['abandon_rate']:g}%)"
+            f" after {shown_duration(m['mean_abandon_seconds'])} on average"
+        )
+    return " · ".join(parts)

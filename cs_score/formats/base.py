@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from cs_score.durations import format_duration
+from cs_score import checks
 from cs_score.jsonline import one_line
 from cs_score.report import Report
 
@@ -104,118 +104,6 @@ def printable(value: Any) -> str:
 # Figures and verdicts worded the same way in every format for people
 
 
-def _seconds(value: float | None) -> str:
-    return "–" if value is None else format_duration(value)
-
-
-def _wait_figures(m: dict[str, Any]) -> str:
-    parts = []
-    if m.get("waits"):
-        parts.append(
-            f"mean {_seconds(m['mean_wait_seconds'])} · median {_seconds(m['median_wait_seconds'])}"
-            f" · p90 {_seconds(m['p90_wait_seconds'])} · {m['within_target_rate']:g}% within target"
-        )
-    if m.get("abandoned"):
-        parts.append(
-            f"abandoned {m['abandoned']} ({m['abandon_rate']:g}%)"
-            f" after {_seconds(m['mean_abandon_seconds'])} on average"
-        )
-    return " · ".join(parts)
-
-
-def _promise_figures(m: dict[str, Any]) -> str:
-    if not m.get("made"):
-        return ""
-    text = (
-        f"made {m['made']} · kept {m['kept']} · broken {m['broken']}"
-        f" ({m['notified']} notified) · pending {m['pending']}"
-    )
-    found = m.get("from_text") or {}
-    if found.get("made"):
-        text += (
-            f" · of them from text: made {found['made']} · kept {found['kept']}"
-            f" · broken {found['broken']} · pending {found['pending']}"
-        )
-    return text
-
-
-def _product_figures(m: dict[str, Any]) -> str:
-    return (
-        f"defective {m['defective']} · returned {m['returned']} · complaints {m['complaint']}"
-        f" · cost {m['cost']:,.2f}"
-    )
-
-
-def _resolution_figures(m: dict[str, Any]) -> str:
-    return " · ".join(f"{status} {n}" for status, n in m.get("statuses", {}).items())
-
-
-def _conduct_figures(m: dict[str, Any]) -> str:
-    return " · ".join(
-        f"{pack.replace('_', ' ')} {n}" for pack, n in m.get("violations_by_pack", {}).items()
-    )
-
-
-def _response_figures(m: dict[str, Any]) -> str:
-    if not m.get("answered"):
-        return ""
-    return (
-        f"{m['answered']} messages answered · {m['in_time_rate']:g}% in time"
-        f" · mean {_seconds(m['mean_response_seconds'])}"
-        f" · p90 {_seconds(m['p90_response_seconds'])} · unanswered {m['unanswered']}"
-    )
-
-
-def _escalation_figures(m: dict[str, Any]) -> str:
-    text = f"requests {m['requests']} · granted {m['granted']} · refused {m['refused']}"
-    if m.get("unrequested"):
-        text += f" · unrequested {m['unrequested']}"
-    return text
-
-
-def _closing_figures(m: dict[str, Any]) -> str:
-    return (
-        f"closed {m['closed']} · too early {m['closed_too_early']} · not closed {m['not_closed']}"
-    )
-
-
-def _phrase_figures(m: dict[str, Any]) -> str:
-    if not m.get("found_in"):
-        return ""
-    top = ", ".join(f"“{phrase}” {n}" for phrase, n in list(m["top_phrases"].items())[:3])
-    return f"found in {m['found_in']}: {top}"
-
-
-def _repeat_figures(m: dict[str, Any]) -> str:
-    if not m.get("rated"):
-        return ""
-    text = f"repeats {m['repeats']} of {m['rated']} ({m['repeat_rate']:g}%)"
-    if m.get("median_return_seconds") is not None:
-        text += f" · median return after {_seconds(m['median_return_seconds'])}"
-    return text
-
-
-def _transfer_figures(m: dict[str, Any]) -> str:
-    if not m.get("rated"):
-        return ""
-    return f"mean {m['mean_agents']:g} agents · over the limit {m['over_max_agents']}"
-
-
-_FIGURES: dict[str, Callable[[dict[str, Any]], str]] = {
-    "wait_time": _wait_figures,
-    "promises": _promise_figures,
-    "product_quality": _product_figures,
-    "resolution": _resolution_figures,
-    "conduct": _conduct_figures,
-    "response_time": _response_figures,
-    "escalation": _escalation_figures,
-    "closing": _closing_figures,
-    "phrase": _phrase_figures,
-    "repeat_contact": _repeat_figures,
-    "transfers": _transfer_figures,
-}
-
-
 STATUS_MARK = {"pass": "✔", "partial": "◐", "fail": "✘", "na": "·"}
 """How a rule's status is marked in tables of interactions."""
 
@@ -236,15 +124,16 @@ def percent(value: float | None) -> str:
 
 
 def rule_figures(rule: dict[str, Any]) -> str:
-    """A rule kind's own figures in one line (mean wait, promises kept …), or ""."""
-    describe = _FIGURES.get(rule["kind"])
-    return describe(rule["metrics"]) if describe else ""
+    """A rule kind's own figures in one line (mean wait, promises kept …), or "": the kind's
+    module words them (`figures`), next to the `Stats.summary` that names them."""
+    return checks.figures(rule["kind"], rule["metrics"])
 
 
 def condition_parts(condition: dict[str, Any]) -> tuple[str, str]:
     """A gate condition's measured value and what it needs, as text: ("69.85", "≥ 70")."""
     name = condition["name"]
-    comparison = "≤" if name.startswith("max_") or name.endswith("gate_mean") else "≥"
+    upper = name.startswith("max_") or name.rpartition(".")[2] in checks.UPPER_BOUND_CONDITIONS
+    comparison = "≤" if upper else "≥"
     value = condition["value"]
     shown = "–" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
     threshold = condition["threshold"]

@@ -16,20 +16,8 @@ from cs_score.records import Decoded, RawLine, decode
 from cs_score.ruleset import RuleSet, load_ruleset
 
 CASES = Path(__file__).resolve().parent / "cases"
-KINDS = (
-    "wait_time",
-    "greeting",
-    "product_quality",
-    "resolution",
-    "promises",
-    "conduct",
-    "response_time",
-    "escalation",
-    "closing",
-    "phrase",
-    "repeat_contact",
-    "transfers",
-)
+CASE_FILES = sorted(CASES.glob("*.yaml"))
+"""Every case file: `cases/<kind>.yaml`, found on disk, so a kind's new case file is run."""
 
 
 class CaseLoader(yaml.SafeLoader):

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import KINDS, assert_subset, load_cases, one_rule_ruleset, score_record
+from helpers import CASE_FILES, assert_subset, load_cases, one_rule_ruleset, score_record
+
+from cs_score import checks
 
 CASE_KEYS = {"name", "rule", "record", "expect", "ruleset", "as_of", "fulfilled", "xfail"}
 EXPECT_KEYS = {"status", "credit", "reason", "evidence", "critical", "score", "critical_failure"}
@@ -21,7 +23,7 @@ EXPECT_KEYS = {"status", "credit", "reason", "evidence", "critical", "score", "c
 
 def _params() -> list[Any]:
     params = []
-    for kind in KINDS:
+    for kind in (path.stem for path in CASE_FILES):
         names: set[str] = set()
         for case in load_cases(kind):
             assert set(case) <= CASE_KEYS, f"{kind}/{case.get('name')}: unknown case keys"
@@ -58,3 +60,8 @@ def test_case(kind: str, case: dict[str, Any], tmp_path: Path) -> None:
         assert result.score == expect["score"]
     if "critical_failure" in expect:
         assert result.critical_failure == expect["critical_failure"]
+
+
+def test_every_kind_has_cases_and_every_case_file_a_kind() -> None:
+    """The registry is the list of kinds: a kind without cases, or cases of no kind, fail."""
+    assert sorted(path.stem for path in CASE_FILES) == sorted(checks.KINDS)

@@ -8,9 +8,8 @@ from datetime import UTC
 import pytest
 from importer_helpers import CORPORA, EXAMPLES, EXPORTS
 
+import cs_score.records as records_module
 from cs_score.importers import Rejected, import_records
-
-records_module = pytest.importorskip("cs_score.records")
 
 RUNS = [
     ("twitter-care", [CORPORA / "twitter-care" / "dev-sample.json"], None, 5),

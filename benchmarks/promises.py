@@ -2,9 +2,10 @@
 
     python benchmarks/promises.py
 
-Reads the labelled messages in `benchmarks/labels/promises/` (see its README): real agent messages from
-public corpora, and constructed ones in the four bundled languages. A found promise is right
-when the message is labelled a promise and, where the label gives one, the due time matches.
+Reads the labelled messages in `benchmarks/labels/promises/` (see its README): real agent
+messages from public corpora, and constructed ones in the four bundled languages. A found
+promise is right when the message is labelled a promise and, where the label gives one, the
+due time matches.
 """
 
 from __future__ import annotations

@@ -506,7 +506,7 @@ def bundled_packs() -> PhraseBook:
 
 def bundled_definitions() -> dict[str, str]:
     """What each bundled pack detects: the `definition` at the top of the pack."""
-    data = yaml.safe_load(_bundled_text()) or {}
+    data = _bundled_data()
     return {
         name: " ".join(str(pack.get(DEFINITION_KEY, "")).split()) for name, pack in data.items()
     }

@@ -1,5 +1,6 @@
 """The detector of promises written in agent messages, on the labelled messages of
-`benchmarks/labels/promises/` (real ones from public corpora, and constructed ones with due times)."""
+`benchmarks/labels/promises/` (real ones from public corpora, and constructed ones with due
+times)."""
 
 from __future__ import annotations
 

@@ -35,7 +35,7 @@ from cs_score.report import GateSettings, build_report
 from cs_score.ruleset import load_ruleset
 
 JUNIT_XSD = ROOT / "tests" / "fixtures" / "junit-10.xsd"
-RELATIVE_EXAMPLE = "examples/interactions.jsonl"
+RELATIVE_EXAMPLE = "examples/with-problems.jsonl"
 
 GOLDEN_CASES: dict[str, tuple[int, tuple[str, ...]]] = {
     "table.txt": (1, ("evaluate", RELATIVE_EXAMPLE, "--group-by", "channel", "--details")),

@@ -29,6 +29,9 @@ from cs_score.pickling import by_position, mypyc_attr
 MAX_LINE_BYTES: Final = 16 * 1024 * 1024
 """Default longest line accepted; a longer one is rejected without being held in memory."""
 
+UTF8_BOM: Final = b"\xef\xbb\xbf"
+"""What a file saved as "UTF-8 with BOM" starts with; skipped at the start of line 1."""
+
 MAX_DEPTH: Final = 64
 """Deepest nesting of JSON arrays and objects accepted in a line."""
 
@@ -155,10 +158,13 @@ def decode(raw: RawLine, zone: tzinfo, max_line_bytes: int = MAX_LINE_BYTES) -> 
     """Decode one line into an interaction, or say why it cannot be scored."""
     if raw.data is None:
         return Rejection(raw.file, raw.line, f"line longer than {max_line_bytes:,} bytes")
+    data = raw.data
     try:  # nearly every line: only known fields (see `KnownInteraction`)
-        record: Interaction = _known_decoder.decode(raw.data)
+        record: Interaction = _known_decoder.decode(data)
     except (msgspec.ValidationError, msgspec.DecodeError):
-        checked = _decode_checked(raw.data)  # unknown fields, or no record at all
+        if raw.line == 1 and data.startswith(UTF8_BOM):  # Excel and PowerShell write one
+            data = data[len(UTF8_BOM) :]
+        checked = _decode_checked(data)  # unknown fields, or no record at all
         if isinstance(checked, str):
             return Rejection(raw.file, raw.line, checked)
         record = checked

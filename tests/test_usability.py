@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from conftest import EXAMPLE, ROOT, Ran, run_cli
 
@@ -31,3 +32,22 @@ def test_the_sample_with_problems_fails_the_gate(cli: Callable[..., Ran]) -> Non
     assert ran.code == 1
     conditions = {c["name"]: c["passed"] for c in ran.json()["gate"]["conditions"]}
     assert conditions == {"min_score": False, "max_rejected": False}
+
+
+def test_a_byte_order_mark_on_line_one_is_skipped(cli: Callable[..., Ran], tmp_path: Path) -> None:
+    log = tmp_path / "excel.jsonl"
+    log.write_bytes(b"\xef\xbb\xbf" + SAMPLE.read_bytes())
+    ran = cli("evaluate", log, "-f", "json")
+    assert ran.code == 0, ran.stderr
+    assert ran.json()["summary"]["scored"] == 38
+    assert ran.json()["interactions"][0]["id"] == "INT-0001"
+
+
+def test_a_byte_order_mark_after_line_one_is_still_an_error(
+    cli: Callable[..., Ran], tmp_path: Path
+) -> None:
+    lines = SAMPLE.read_bytes().splitlines(keepends=True)
+    log = tmp_path / "joined.jsonl"
+    log.write_bytes(lines[0] + b"\xef\xbb\xbf" + lines[1])
+    ran = cli("evaluate", log, "-f", "json")
+    assert [e["line"] for e in ran.json()["errors"]] == [2]

@@ -28,6 +28,7 @@ from rich.text import Text
 
 from cs_score import __version__, api, authoring, casetests
 from cs_score.errors import (
+    InputError,
     Problem,
     RuleSetError,
     Terminated,
@@ -338,6 +339,10 @@ def evaluate_command(
             for fault in run.faults:
                 stderr.print(Text("error: ", style="bold red") + Text(printable(fault)))
             raise typer.Exit(EXIT_ERROR)
+        if run.part.read == 0:
+            run.close()
+            names = ", ".join("<stdin>" if log == "-" else log for log in logs)
+            raise InputError(f"{names}: no interaction records (the input is empty)")
         report = run.report(
             GateSettings.resolve(ruleset, min_score, min_grade),
             ["<stdin>" if log == "-" else log for log in logs],

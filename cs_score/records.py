@@ -475,8 +475,12 @@ def read_stream_blocks(
     skipping = False  # inside a line too long to keep, until its newline
     try:
         reader = _maybe_gunzip(stream)
-        if b"\x00" in reader.peek(BINARY_SNIFF)[:BINARY_SNIFF]:
+        head = reader.peek(BINARY_SNIFF)[:BINARY_SNIFF]
+        if b"\x00" in head:
             raise InputError(f"{name}: binary data, not JSON Lines text")
+        shape = wrong_shape(head, name if name != "<stdin>" else "FILE")
+        if shape is not None:
+            raise InputError(f"{name}: {shape}")
         while True:
             data = reader.read1(block_bytes)
             if not data:
@@ -516,6 +520,47 @@ def read_stream_blocks(
         raise InputError(f"{name}: damaged gzip data after line {number} ({exc})") from None
     except OSError as exc:
         raise InputError(f"{name}: read failed after line {number} ({exc})") from None
+
+
+def wrong_shape(head: bytes, name: str = "FILE") -> str | None:
+    """What the start of an input says it is, when it is plainly not JSON Lines (a JSON array,
+    one JSON document spread over lines, a CSV table), with what to do; None when it may be.
+
+    Such a file would otherwise give one rejected line for each of its lines.
+    """
+    text = head.removeprefix(UTF8_BOM).lstrip()
+    if not text:
+        return None
+    lines = text.split(b"\n", 2)
+    first = lines[0].strip()
+    if first.startswith(b"["):
+        return (
+            "a JSON array, not JSON Lines (one interaction per line); "
+            f"convert it with: jq -c '.[]' {name} > {_renamed(name)}"
+        )
+    if first.startswith(b"{"):
+        following = lines[1] if len(lines) > 1 else b""
+        if first == b"{" or (
+            following[:1] in (b" ", b"\t") and following.lstrip()[:1] in (b'"', b"}")
+        ):
+            return (
+                "pretty-printed JSON (a record spread over several lines), not JSON Lines "
+                f"(one interaction per line); convert it with: jq -c . {name} > {_renamed(name)}"
+            )
+        return None
+    if first[:1] != b'"' and any(mark in first for mark in (b",", b";", b"\t")):
+        shown = first[:40].decode("utf-8", "replace") + ("…" if len(first) > 40 else "")
+        return (
+            f"a table (CSV?) starting {shown!r}, not JSON Lines; turn its rows into "
+            f"interaction records with: cs-score import csv {name} --mapping MAPPING.yaml "
+            "(see docs/mapping.md)"
+        )
+    return None
+
+
+def _renamed(name: str) -> str:
+    stem = name.rsplit(".", 1)[0] if "." in name.rsplit("/", 1)[-1] else name
+    return f"{stem}.jsonl" if not name.endswith(".jsonl") else f"{stem}.lines.jsonl"
 
 
 def _newlines(whole: bytes) -> int:

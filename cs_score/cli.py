@@ -37,7 +37,7 @@ from cs_score.errors import (
     WorkerError,
 )
 from cs_score.explain import explain
-from cs_score.formats import FormatName, FormatOptions
+from cs_score.formats import FormatName, FormatOptions, ignored_options
 from cs_score.formats.base import printable
 from cs_score.formats.explanation import ExplainFormatName, render_json, render_text
 from cs_score.grading import LOWEST_GRADE
@@ -46,7 +46,7 @@ from cs_score.output import Output
 from cs_score.pipeline import DASK_EXTRA, RunResult, cores, find_interaction
 from cs_score.records import MAX_LINE_BYTES
 from cs_score.report import GateSettings, group_specs
-from cs_score.ruleset import RuleSet
+from cs_score.ruleset import RuleSet, not_a_fraction
 
 EXIT_PASSED, EXIT_GATE_FAILED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_BROKEN_PIPE = 141
@@ -54,6 +54,7 @@ EXIT_BROKEN_PIPE = 141
 EXIT_TERMINATED = 143
 """As a shell reports a command ended by SIGTERM (128 + 15)."""
 MAX_REJECTIONS_ON_STDERR = 50
+GATE_NOT_ENFORCED = "the gate was not enforced (--no-gate): the exit code is 0 whatever its verdict"
 
 app = typer.Typer(
     name="cs-score",
@@ -236,6 +237,26 @@ def evaluate_command(
     min_grade: Annotated[
         str | None, typer.Option("--min-grade", help="Gate: lowest grade.")
     ] = None,
+    min_pass_rate: Annotated[
+        float | None,
+        typer.Option(
+            "--min-pass-rate",
+            help="Gate: lowest share of rated interactions that pass, in percent (0-100).",
+            min=0,
+            max=100,
+        ),
+    ] = None,
+    max_rejected: Annotated[
+        int | None,
+        typer.Option("--max-rejected", help="Gate: most lines that may be rejected.", min=0),
+    ] = None,
+    no_gate: Annotated[
+        bool,
+        typer.Option(
+            "--no-gate",
+            help="Report the gate's verdict but exit 0 when it fails (for exports and scripts).",
+        ),
+    ] = False,
     max_line_bytes: Annotated[
         int,
         typer.Option(
@@ -307,11 +328,19 @@ def evaluate_command(
             specs = group_specs(group_by or ())
         except ValueError as exc:
             raise UsageError(f"--group-by: {exc}") from None
+        ignored = ignored_options(output_format, bool(specs), details)
+        if ignored:
+            raise UsageError(ignored[0])
         if min_grade is not None and min_grade not in ruleset.grade_order():
             raise UsageError(
                 f"--min-grade: unknown grade {min_grade!r} "
                 f"(grades: {', '.join(ruleset.grade_order())})"
             )
+        for flag, value in (("--min-score", min_score), ("--min-pass-rate", min_pass_rate)):
+            try:
+                not_a_fraction(value)
+            except ValueError as exc:
+                raise UsageError(f"{flag}: {exc}") from None
         fixed_as_of = _parse_as_of(as_of, ruleset)
         width = shutil.get_terminal_size((100, 24)).columns if output is None else 120
         format_options = FormatOptions(
@@ -344,9 +373,11 @@ def evaluate_command(
             names = ", ".join("<stdin>" if log == "-" else log for log in logs)
             raise InputError(f"{names}: no interaction records (the input is empty)")
         report = run.report(
-            GateSettings.resolve(ruleset, min_score, min_grade),
+            GateSettings.resolve(ruleset, min_score, min_grade, min_pass_rate, max_rejected),
             ["<stdin>" if log == "-" else log for log in logs],
         )
+        if no_gate:
+            report.notes.append(GATE_NOT_ENFORCED)
         table_on_terminal = (
             output_format is FormatName.table and output is None and sys.stdout.isatty()
         )
@@ -369,13 +400,14 @@ def evaluate_command(
                     f"mean score {s['mean_score'] if s['mean_score'] is not None else '–'}"
                     f"{' (' + s['grade'] + ')' if s['grade'] else ''}; "
                     f"gate {'passed' if report.passed else 'failed'}"
+                    f"{' (not enforced: --no-gate)' if no_gate else ''}"
                 )
             )
         for fault in run.faults:
             stderr.print(Text("error: ", style="bold red") + Text(printable(fault)))
         if run.faults:
             raise typer.Exit(EXIT_ERROR)
-        raise typer.Exit(EXIT_PASSED if report.passed else EXIT_GATE_FAILED)
+        raise typer.Exit(EXIT_PASSED if report.passed or no_gate else EXIT_GATE_FAILED)
     except RuleSetError as exc:
         if out is not None:
             out.discard()

@@ -420,14 +420,19 @@ class GateSettings:
 
     @classmethod
     def resolve(
-        cls, ruleset: RuleSet, min_score: float | None = None, min_grade: str | None = None
+        cls,
+        ruleset: RuleSet,
+        min_score: float | None = None,
+        min_grade: str | None = None,
+        min_pass_rate: float | None = None,
+        max_rejected: int | None = None,
     ) -> GateSettings:
         gate = ruleset.model.gate
         return cls(
             min_score=min_score if min_score is not None else gate.min_score,
             min_grade=min_grade if min_grade is not None else gate.min_grade,
-            min_pass_rate=gate.min_pass_rate,
-            max_rejected=gate.max_rejected,
+            min_pass_rate=min_pass_rate if min_pass_rate is not None else gate.min_pass_rate,
+            max_rejected=max_rejected if max_rejected is not None else gate.max_rejected,
         )
 
 

@@ -72,6 +72,21 @@ class Gate(BaseModel):
     )
     max_rejected: int = Field(0, ge=0, description="most lines that may be rejected")
 
+    @field_validator("min_score", "min_pass_rate")
+    @classmethod
+    def _not_a_fraction(cls, value: float | None) -> float | None:
+        return not_a_fraction(value)
+
+
+def not_a_fraction(value: float | None) -> float | None:
+    """A percentage (0-100) as given; ValueError with the fix for a fraction (0.7 for 70)."""
+    if value is not None and 0 < value < 1:
+        raise ValueError(
+            f"{value:g} looks like a fraction; this is a percentage (0-100): write "
+            f"{value * 100:g}"
+        )
+    return value
+
 
 class PhrasePack(BaseModel):
     """Phrases of one pack by language (`en: [...]`); `replace: true` drops the bundled ones.
@@ -174,6 +189,13 @@ class RuleSetModel(BaseModel):
                 f"unknown time zone {value!r} (use an IANA name like Europe/Paris)"
             ) from None
         return value
+
+    @field_validator("pass_score")
+    @classmethod
+    def _pass_score_not_a_fraction(cls, value: float) -> float:
+        checked = not_a_fraction(value)
+        assert checked is not None
+        return checked
 
     @field_validator("grades")
     @classmethod

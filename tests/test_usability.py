@@ -109,3 +109,88 @@ def test_a_wrong_shape_next_to_a_good_log_is_still_an_error(
     assert ran.code == 2
     assert ran.json()["summary"]["scored"] == 38
     assert ran.stderr.count("error: ") == 1 and f"error: {table}: a table (CSV?)" in ran.stderr
+
+
+def test_no_gate_keeps_the_verdict_and_exits_0(cli: Callable[..., Ran], tmp_path: Path) -> None:
+    report = tmp_path / "report.csv"
+    ran = cli("evaluate", EXAMPLE, "-f", "csv", "-o", report, "--no-gate")
+    assert ran.code == 0, ran.stderr
+    assert "gate failed (not enforced: --no-gate)" in ran.stderr
+    assert report.read_text("utf-8").startswith("id,")
+    doc = cli("evaluate", EXAMPLE, "-f", "json", "--no-gate").json()
+    assert doc["gate"]["passed"] is False
+    assert "the gate was not enforced (--no-gate)" in doc["notes"][-1]
+
+
+def test_gate_flags_override_the_rule_set(cli: Callable[..., Ran]) -> None:
+    ran = cli(
+        "evaluate", EXAMPLE, "-f", "json",
+        "--max-rejected", "1", "--min-score", "60", "--min-pass-rate", "59",
+    )  # fmt: skip
+    assert ran.code == 0, ran.stderr
+    assert ran.json()["gate"]["conditions"] == [
+        {"name": "min_score", "threshold": 60.0, "value": 69.85, "passed": True},
+        {"name": "min_pass_rate", "threshold": 59.0, "value": 59.46, "passed": True},
+        {"name": "max_rejected", "threshold": 1, "value": 1, "passed": True},
+    ]
+    stricter = cli("evaluate", SAMPLE, "--min-pass-rate", "61", "-f", "json")
+    assert stricter.code == 1
+    assert stricter.json()["gate"]["conditions"][1] == {
+        "name": "min_pass_rate", "threshold": 61.0, "value": 60.53, "passed": False,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "fix"),
+    [("--min-pass-rate", "0.7", "70"), ("--min-score", "0.85", "85")],
+)
+def test_a_fraction_for_a_percentage_flag_is_an_error_with_the_fix(
+    cli: Callable[..., Ran], flag: str, value: str, fix: str
+) -> None:
+    ran = cli("evaluate", SAMPLE, flag, value)
+    assert (ran.code, ran.stdout) == (2, "")
+    assert ran.stderr == (
+        f"error: {flag}: {value} looks like a fraction; this is a percentage (0-100): write {fix}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "line"), [("gate:\n  min_pass_rate: 0.7", 3), ("pass_score: 0.7", 2)]
+)
+def test_a_fraction_for_a_percentage_in_a_rules_file_is_an_error(
+    cli: Callable[..., Ran], tmp_path: Path, key: str, line: int
+) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(f"extends: default\n{key}\n", encoding="utf-8")
+    ran = cli("rules", "check", rules)
+    assert ran.code == 2
+    assert "looks like a fraction; this is a percentage (0-100): write 70" in ran.stderr
+    assert f"{rules}:{line}:" in ran.stderr
+    assert ran.stderr.endswith("1 problem in the rule set\n")
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            ("-f", "csv", "--group-by", "agent"),
+            "--group-by: the csv format has no groups (one row per interaction); "
+            "groups are shown by table, json, markdown",
+        ),
+        (
+            ("-f", "jsonl", "--details"),
+            "--details: the jsonl format always lists every interaction; "
+            "--details is for table, markdown",
+        ),
+        (
+            ("-f", "junit", "--group-by", "team"),
+            "--group-by: the junit format has no groups (one row per interaction); "
+            "groups are shown by table, json, markdown",
+        ),
+    ],
+)
+def test_an_option_the_format_ignores_is_an_error(
+    cli: Callable[..., Ran], options: tuple[str, ...], message: str
+) -> None:
+    ran = cli("evaluate", SAMPLE, *options)
+    assert (ran.code, ran.stdout, ran.stderr) == (2, "", f"error: {message}\n")

@@ -20,6 +20,7 @@ def _dump(value: Any) -> str:
 
 
 class JsonFormat:
+    takes_details = False
     needs_results = True
 
     def __init__(self, options: FormatOptions) -> None:

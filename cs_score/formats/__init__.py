@@ -78,4 +78,12 @@ def get(name: str, options: FormatOptions) -> Format:
     return FORMATS[key](options)
 
 
-__all__ = ["FORMATS", "Format", "FormatName", "FormatOptions", "get", "ignored_options", "printable"]
+__all__ = [
+    "FORMATS",
+    "Format",
+    "FormatName",
+    "FormatOptions",
+    "get",
+    "ignored_options",
+    "printable",
+]

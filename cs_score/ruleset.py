@@ -82,8 +82,7 @@ def not_a_fraction(value: float | None) -> float | None:
     """A percentage (0-100) as given; ValueError with the fix for a fraction (0.7 for 70)."""
     if value is not None and 0 < value < 1:
         raise ValueError(
-            f"{value:g} looks like a fraction; this is a percentage (0-100): write "
-            f"{value * 100:g}"
+            f"{value:g} looks like a fraction; this is a percentage (0-100): write {value * 100:g}"
         )
     return value
 
@@ -987,6 +986,33 @@ def _position(problem: Problem) -> tuple[int, str, int, int]:
     return (0, where.file, where.line, where.column) if where else (1, "", 0, 0)
 
 
+_packs_adapter: TypeAdapter[dict[str, PhrasePack]] = TypeAdapter(dict[str, PhrasePack])
+_calendars_adapter: TypeAdapter[dict[str, CalendarSpec]] = TypeAdapter(dict[str, CalendarSpec])
+
+
+def _packs_and_calendars(
+    model: RuleSetModel | None, raw: LocDict
+) -> tuple[dict[str, PhrasePack] | None, dict[str, CalendarSpec] | None]:
+    """The phrase packs and calendars the rules may name. When another top-level key is wrong
+    (so there is no model), each is validated on its own, so that a correct pack or calendar
+    is not reported as unknown too; None where it is wrong itself (already a problem)."""
+    if model is not None:
+        return model.phrases, model.calendars
+    try:
+        packs: dict[str, PhrasePack] | None = _packs_adapter.validate_python(
+            raw.get("phrases") or {}
+        )
+    except ValidationError:
+        packs = None
+    try:
+        calendars: dict[str, CalendarSpec] | None = _calendars_adapter.validate_python(
+            raw.get("calendars") or {}
+        )
+    except ValidationError:
+        calendars = None
+    return packs, calendars
+
+
 def load_ruleset(reference: str | None) -> RuleSet:
     """Load a rules file (path) or a bundled preset (name); None means the `default` preset."""
     loaded = _read(reference or "default", None, [], None)
@@ -997,10 +1023,10 @@ def load_ruleset(reference: str | None) -> RuleSet:
     partial = bool(loaded.problems)
     model, rules, problems = _validate(raw, partial)
     problems = [*loaded.problems, *problems]
-    book = build_phrase_book(model.phrases if model is not None else {})
+    packs, calendar_specs = _packs_and_calendars(model, raw)
+    book = build_phrase_book(packs or {})
     inline = _add_inline_packs(model, rules, book)
-    calendar_specs = model.calendars if model is not None else {}
-    if not partial:
+    if not partial and packs is not None and calendar_specs is not None:
         # Packs, grades and rule ids may come from the file that could not be read: only
         # check them when the whole chain was read.
         problems.extend(_pack_problems(rules, raw, book, calendar_specs))

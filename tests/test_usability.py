@@ -194,3 +194,49 @@ def test_an_option_the_format_ignores_is_an_error(
 ) -> None:
     ran = cli("evaluate", SAMPLE, *options)
     assert (ran.code, ran.stdout, ran.stderr) == (2, "", f"error: {message}\n")
+
+
+ONE_MISTAKE = """\
+cs_score: 1
+name: Shop floor
+pass_score: {pass_score}
+phrases:
+  thanks:
+    en: [thank you, thanks]
+calendars:
+  shop:
+    timezone: Europe/London
+    hours: {{mon-fri: "09:00-17:00"}}
+rules:
+  - id: closing
+    kind: closing
+    phrases: {pack}
+  - id: wait
+    kind: wait_time
+    target: 90s
+    calendar: shop
+"""
+
+
+def test_rules_check_reports_one_problem_for_one_mistake(
+    cli: Callable[..., Ran], tmp_path: Path
+) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(ONE_MISTAKE.format(pass_score=750, pack="thanks"), encoding="utf-8")
+    ran = cli("rules", "check", rules)
+    assert ran.code == 2
+    assert ran.stderr == (
+        f"error: {rules}:3:1: pass_score: Input should be less than or equal to 100 (got 750)\n"
+        "1 problem in the rule set\n"
+    )
+
+
+def test_rules_check_still_reports_an_unknown_pack_beside_another_mistake(
+    cli: Callable[..., Ran], tmp_path: Path
+) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(ONE_MISTAKE.format(pass_score=750, pack="thank"), encoding="utf-8")
+    ran = cli("rules", "check", rules)
+    assert ran.code == 2
+    assert f"{rules}:14:5: rules[closing]: unknown phrase pack `thank`" in ran.stderr
+    assert ran.stderr.endswith("2 problems in the rule set\n")

@@ -203,6 +203,23 @@ def _report_rejections(console: Console, errors: list[dict[str, object]]) -> Non
         )
 
 
+def _report_warnings(console: Console, warnings: list[dict[str, Any]]) -> None:
+    """One line for each kind of warning: what, how often, and where it first occurs."""
+    for warning in warnings:
+        count = warning["count"]
+        places = ", ".join(
+            f"{place['file']}:{place['line']}" if "line" in place else place["file"]
+            for place in warning["first"]
+        )
+        more = ", …" if count > len(warning["first"]) else ""
+        noun = "time" if count == 1 else "times"
+        console.print(
+            Text(
+                f"warning: {warning['message']} ({count:,} {noun}: {places}{more})", style="yellow"
+            )
+        )
+
+
 @app.command("evaluate")
 def evaluate_command(
     logs: Annotated[
@@ -383,6 +400,7 @@ def evaluate_command(
         )
         if not table_on_terminal:
             _report_rejections(stderr, report.errors)
+        _report_warnings(stderr, report.warnings)
         out.write(
             api.render_chunks(
                 report,

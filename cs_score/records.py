@@ -8,6 +8,7 @@ more than one line in memory.
 
 from __future__ import annotations
 
+import difflib
 import gzip
 import io
 import os
@@ -23,7 +24,15 @@ from typing import Any, BinaryIO, Final
 import msgspec
 
 from cs_score.errors import InputError
-from cs_score.interaction import Interaction, KnownInteraction, Promise
+from cs_score.interaction import (
+    Event,
+    Interaction,
+    KnownInteraction,
+    Product,
+    Promise,
+    Resolution,
+    Survey,
+)
 from cs_score.pickling import by_position, mypyc_attr
 
 MAX_LINE_BYTES: Final = 16 * 1024 * 1024
@@ -139,6 +148,9 @@ class Decoded:
     events_reordered: bool
     latest: datetime | None = None
     """The latest of the record's timestamps (what the default as-of time is made of)."""
+    warnings: list[str] | None = None
+    """What in the line is probably a mistake (unknown fields, times without an offset), each
+    as the message the run's warnings give; None when nothing is."""
 
     # An __init__ of its own: compiled, where the one `dataclass` writes stays Python code.
     def __init__(
@@ -147,11 +159,13 @@ class Decoded:
         source: Source,
         events_reordered: bool,
         latest: datetime | None = None,
+        warnings: list[str] | None = None,
     ) -> None:
         self.interaction = interaction
         self.source = source
         self.events_reordered = events_reordered
         self.latest = latest
+        self.warnings = warnings
 
 
 def decode(raw: RawLine, zone: tzinfo, max_line_bytes: int = MAX_LINE_BYTES) -> Decoded | Rejection:
@@ -168,9 +182,63 @@ def decode(raw: RawLine, zone: tzinfo, max_line_bytes: int = MAX_LINE_BYTES) -> 
         if isinstance(checked, str):
             return Rejection(raw.file, raw.line, checked)
         record = checked
+        if not record.id:
+            return Rejection(raw.file, raw.line, "empty 'id'")
+        decoded = _complete(record, Source(raw.file, raw.line), zone)
+        if not isinstance(decoded, Rejection):
+            unknown = unknown_fields(data)
+            if unknown:
+                decoded.warnings = unknown + (decoded.warnings or [])
+        return decoded
     if not record.id:
         return Rejection(raw.file, raw.line, "empty 'id'")
     return _complete(record, Source(raw.file, raw.line), zone)
+
+
+def _names(struct: Any) -> frozenset[str]:
+    return frozenset(field.encode_name for field in msgspec.structs.fields(struct))
+
+
+KNOWN_FIELDS: Final = {
+    "records": _names(Interaction),
+    "events": _names(Event),
+    "product": _names(Product),
+    "resolution": _names(Resolution),
+    "promises": _names(Promise),
+    "survey": _names(Survey),
+}
+"""The fields of a record and of each of its parts, as written in JSON."""
+
+
+def unknown_fields(data: bytes) -> list[str]:
+    """A warning for each field of a record (or of its events, product, …) that no rule reads:
+    a misspelt `start_time` is ignored, and the wait it was meant for is n/a."""
+    try:
+        document = msgspec.json.decode(data)
+    except msgspec.DecodeError:
+        return []
+    if not isinstance(document, dict):
+        return []
+    found: dict[tuple[str, str], None] = {}
+    parts: list[tuple[str, Any]] = [("records", document)]
+    for name in ("product", "resolution", "survey"):
+        parts.append((name, document.get(name)))
+    for name in ("events", "promises"):
+        items = document.get(name)
+        if isinstance(items, list):
+            parts.extend((name, item) for item in items)
+    for where, part in parts:
+        if isinstance(part, dict):
+            known = KNOWN_FIELDS[where]
+            for key in part:
+                if key not in known:
+                    found[(where, key)] = None
+    warnings = []
+    for where, key in found:
+        close = difflib.get_close_matches(key, sorted(KNOWN_FIELDS[where]), n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        warnings.append(f"unknown field '{key}' in {where}, ignored{hint}")
+    return warnings
 
 
 def _decode_checked(data: bytes) -> Interaction | str:
@@ -233,6 +301,11 @@ def _complete(record: Interaction, source: Source, zone: tzinfo) -> Decoded | Re
     """Give naive timestamps the rule set's zone, check times, sort events by time."""
     try:
         started, answered, ended = record.started_at, record.answered_at, record.ended_at
+        offsetless = (
+            (started is not None and started.tzinfo is None)
+            or (answered is not None and answered.tzinfo is None)
+            or (ended is not None and ended.tzinfo is None)
+        )
         if started is not None and started.tzinfo is None:
             record.started_at = _with_zone(started, zone)
         if answered is not None and answered.tzinfo is None:
@@ -275,6 +348,7 @@ def _complete(record: Interaction, source: Source, zone: tzinfo) -> Decoded | Re
                 f"timestamp out of range (years {FIRST_YEAR} to {LAST_YEAR} are read)",
             )
         if record.promises and any(_naive(p) for p in record.promises):
+            offsetless = True
             record.promises = [
                 msgspec.structs.replace(
                     p,
@@ -300,11 +374,21 @@ def _complete(record: Interaction, source: Source, zone: tzinfo) -> Decoded | Re
                     latest = value
     except (OverflowError, ValueError) as exc:
         return Rejection(source.file, source.line, f"bad timestamp ({exc})")
+    if offsetless or naive:
+        return Decoded(record, source, reordered, latest, [naive_warning(zone)])
     return Decoded(record, source, reordered, latest)
 
 
 def _outside_years(moment: datetime | None) -> bool:
     return moment is not None and not FIRST_YEAR <= moment.year <= LAST_YEAR
+
+
+def naive_warning(zone: tzinfo) -> str:
+    """The warning for times written without a UTC offset (`2026-03-02T09:00:00`)."""
+    return (
+        f"timestamps without a UTC offset, read in the rule set's time zone ({zone}); "
+        "add the offset (+01:00, Z) or set `timezone` in the rules"
+    )
 
 
 def _naive(promise: Promise) -> bool:

@@ -611,6 +611,27 @@ class RuleSet:
     """What every interaction tells the run's ledger for others' sake: `contact` (its
     customer came, for `repeat_contact`), `agent` (an agent spoke or acted in its case, for
     promises found in text)."""
+    condition_values: dict[str, tuple[set[str], dict[str, str]]] = field(init=False, repr=False)
+    """For each field conditions compare (channel, team, agent, tags): the values conditions
+    name, and each with its case folded → the first named so. Empty when no rule or override
+    has a `when`."""
+
+    def case_mismatches(self, record: Any) -> list[str]:
+        """A warning for each value of the record that a condition names only in another case
+        (`Phone` where the rules say `phone`): conditions compare exactly, so it does not hold."""
+        found: list[str] = []
+        for name, (exact, folded) in self.condition_values.items():
+            values = record.tags if name == "tags" else (getattr(record, name),)
+            for value in values:
+                if value is None:
+                    continue
+                named = folded.get(value.casefold())
+                if named is not None and value not in exact:
+                    found.append(
+                        f"{name} '{value}' matches the condition value '{named}' only when case "
+                        "is ignored; conditions compare exactly, so it does not hold"
+                    )
+        return found
 
     @property
     def name(self) -> str:
@@ -705,6 +726,17 @@ class RuleSet:
             if rule.kind == "promises" and getattr(rule, "from_text", False):
                 wanted.add("agent")
         self.signals = frozenset(wanted)
+        conditions = [r.when for r in self.model.rules if r.when is not None]
+        conditions += [o.when for o in self.model.overrides]
+        values: dict[str, tuple[set[str], dict[str, str]]] = {}
+        for condition in conditions:
+            for name in ("channel", "team", "agent", "tags"):
+                named = getattr(condition, name)
+                for value in [named] if isinstance(named, str) else named or []:
+                    exact, folded = values.setdefault(name, (set(), {}))
+                    exact.add(value)
+                    folded.setdefault(value.casefold(), value)
+        self.condition_values = values
 
     def warm(self) -> None:
         """Compile the base plan now, so every worker starts with it."""

@@ -240,3 +240,98 @@ def test_rules_check_still_reports_an_unknown_pack_beside_another_mistake(
     assert ran.code == 2
     assert f"{rules}:14:5: rules[closing]: unknown phrase pack `thank`" in ran.stderr
     assert ran.stderr.endswith("2 problems in the rule set\n")
+
+
+def _chat(number: int, **changes: object) -> dict[str, object]:
+    record: dict[str, object] = {
+        "id": f"C-{number}",
+        "channel": "chat",
+        "started_at": "2026-03-02T09:00:00+00:00",
+        "answered_at": "2026-03-02T09:00:30+00:00",
+        "events": [
+            {"at": "2026-03-02T09:00:30+00:00", "from": "agent", "text": "Hello, how can I help?"}
+        ],
+    }
+    record.update(changes)
+    return record
+
+
+def _mistakes(folder: Path) -> Path:
+    """40 chats: every other one says `start_time`, one has an event with `form`, one says
+    `Chat`, one has a time without an offset."""
+    records = []
+    for number in range(1, 41):
+        changes: dict[str, object] = {}
+        if number % 2 == 0:
+            changes["start_time"] = "2026-03-02T09:00:00+00:00"
+        if number == 7:
+            changes["events"] = [{"at": "2026-03-02T09:00:30+00:00", "form": "agent", "text": "Hi"}]
+        if number == 9:
+            changes["channel"] = "Chat"
+        if number == 11:
+            changes["answered_at"] = "2026-03-02T09:00:30"
+        records.append(json.dumps(_chat(number, **changes)))
+    log = folder / "mistakes.jsonl"
+    log.write_text("\n".join(records) + "\n", encoding="utf-8")
+    return log
+
+
+CHAT_RULES = """\
+extends: default
+rules:
+  - {id: chat-wait, kind: wait_time, target: 30s, when: {channel: chat}}
+"""
+
+
+def test_data_mistakes_give_one_warning_each_with_a_count(
+    cli: Callable[..., Ran], tmp_path: Path
+) -> None:
+    log = _mistakes(tmp_path)
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(CHAT_RULES, encoding="utf-8")
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    ran = cli("evaluate", log, empty, "-r", rules, "-f", "json")
+    warnings = [line for line in ran.stderr.splitlines() if line.startswith("warning: ")]
+    assert warnings == [
+        "warning: unknown field 'start_time' in records, ignored (did you mean 'started_at'?) "
+        f"(20 times: {log}:2, {log}:4, {log}:6, …)",
+        f"warning: unknown field 'form' in events, ignored (did you mean 'from'?) (1 time: {log}:7)",
+        "warning: channel 'Chat' matches the condition value 'chat' only when case is ignored; "
+        f"conditions compare exactly, so it does not hold (1 time: {log}:9)",
+        "warning: timestamps without a UTC offset, read in the rule set's time zone (UTC); add "
+        f"the offset (+01:00, Z) or set `timezone` in the rules (1 time: {log}:11)",
+        f"warning: empty input: no interaction records (1 time: {empty})",
+    ]
+    document = ran.json()["warnings"]
+    assert [(w["count"], len(w["first"])) for w in document] == [
+        (20, 3),
+        (1, 1),
+        (1, 1),
+        (1, 1),
+        (1, 1),
+    ]
+    assert document[0]["first"][0] == {"file": str(log), "line": 2}
+    assert document[-1]["first"] == [{"file": str(empty)}]
+
+
+def test_warnings_merge_across_jobs_like_the_rest_of_the_report(tmp_path: Path) -> None:
+    from cs_score.pipeline import RunOptions, evaluate
+    from cs_score.ruleset import load_ruleset
+
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(CHAT_RULES, encoding="utf-8")
+    ruleset = load_ruleset(str(rules))
+    log = _mistakes(tmp_path)
+    reports = [
+        evaluate([str(log)], ruleset, RunOptions(jobs=jobs, batch_lines=batch)).report().warnings
+        for jobs, batch in ((1, 2000), (2, 3), (2, 7))
+    ]
+    assert reports[0] == reports[1] == reports[2]
+    assert [w["count"] for w in reports[0]] == [20, 1, 1, 1]
+
+
+def test_a_clean_log_has_no_warnings(cli: Callable[..., Ran]) -> None:
+    ran = cli("evaluate", SAMPLE, "-f", "json")
+    assert ran.json()["warnings"] == []
+    assert "warning" not in ran.stderr

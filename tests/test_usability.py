@@ -296,7 +296,8 @@ def test_data_mistakes_give_one_warning_each_with_a_count(
     assert warnings == [
         "warning: unknown field 'start_time' in records, ignored (did you mean 'started_at'?) "
         f"(20 times: {log}:2, {log}:4, {log}:6, …)",
-        f"warning: unknown field 'form' in events, ignored (did you mean 'from'?) (1 time: {log}:7)",
+        "warning: unknown field 'form' in events, ignored (did you mean 'from'?) "
+        f"(1 time: {log}:7)",
         "warning: channel 'Chat' matches the condition value 'chat' only when case is ignored; "
         f"conditions compare exactly, so it does not hold (1 time: {log}:9)",
         "warning: timestamps without a UTC offset, read in the rule set's time zone (UTC); add "

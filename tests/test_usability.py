@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -336,3 +340,64 @@ def test_a_clean_log_has_no_warnings(cli: Callable[..., Ran]) -> None:
     ran = cli("evaluate", SAMPLE, "-f", "json")
     assert ran.json()["warnings"] == []
     assert "warning" not in ran.stderr
+
+
+def _run_at(width: int, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": str(width)}
+    return subprocess.run(
+        [sys.executable, "-P", "-m", "cs_score", "evaluate", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=ROOT,
+    )
+
+
+@pytest.mark.parametrize("width", [60, 80, 100])
+def test_tables_fit_the_width_with_every_id_and_score_whole(width: int) -> None:
+    ran = _run_at(width, "examples/interactions.jsonl", "--details", "--group-by", "agent")
+    assert ran.returncode == 0, ran.stderr
+    lines = ran.stdout.splitlines()
+    assert max(len(line) for line in lines) <= width
+    assert not [line for line in lines if line.endswith(" ")]
+    results = json.loads(_run_at(width, "examples/interactions.jsonl", "-f", "json").stdout)
+    details = ran.stdout[ran.stdout.index("\nInteractions\n") :]
+    for result in results["interactions"]:
+        assert re.search(
+            rf"\b{result['id']}\s+{result['score']:.2f}\s+{result['grade']}\b", details
+        )
+    groups = ran.stdout[ran.stdout.index("\nBy agent\n") : ran.stdout.index("\nLowest scores")]
+    for row in _grouped("agent")["agent"]:
+        assert f"{row['mean_score']:.2f}" in groups
+    # nothing a rule set or a log holds is cut with an ellipsis (the quotes in reasons are
+    # shortened by the scorer itself, and end with "…”")
+    assert all(line.endswith("…”") or "…" not in line for line in lines)
+
+
+def _grouped(spec: str) -> dict[str, list[dict[str, object]]]:
+    ran = _run_at(100, "examples/interactions.jsonl", "-f", "json", "--group-by", spec)
+    groups: dict[str, list[dict[str, object]]] = json.loads(ran.stdout)["groups"]
+    return groups
+
+
+def test_ten_rules_with_long_ids_fit_a_pipe(tmp_path: Path) -> None:
+    names = [f"long-rule-name-number-{n}" for n in range(10)]
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "cs_score: 1\nrules:\n"
+        + "".join(f"  - {{id: {name}, kind: greeting}}\n" for name in names),
+        encoding="utf-8",
+    )
+    log = tmp_path / "log.jsonl"
+    log.write_text(
+        "\n".join(json.dumps(_chat(n, id=f"LONG-INTERACTION-{n:04d}")) for n in range(1, 13))
+        + "\n",
+        encoding="utf-8",
+    )
+    ran = _run_at(100, log, "-r", rules, "--details", "--group-by", "channel")
+    lines = ran.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 100
+    for n in range(1, 13):
+        assert re.search(rf"LONG-INTERACTION-{n:04d}\s+100\.00\s+A\b", ran.stdout)
+    assert "…" not in ran.stdout

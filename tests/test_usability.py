@@ -401,3 +401,9 @@ def test_ten_rules_with_long_ids_fit_a_pipe(tmp_path: Path) -> None:
     for n in range(1, 13):
         assert re.search(rf"LONG-INTERACTION-{n:04d}\s+100\.00\s+A\b", ran.stdout)
     assert "…" not in ran.stdout
+
+
+def test_explain_output_has_no_trailing_spaces(cli: Callable[..., Ran]) -> None:
+    ran = cli("explain", SAMPLE, "--id", "INT-0012")
+    assert ran.code == 0
+    assert [line for line in ran.stdout.splitlines() if line.endswith(" ")] == []

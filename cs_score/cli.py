@@ -62,7 +62,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
@@ -71,8 +72,9 @@ RulesOption = Annotated[
     typer.Option(
         "-r",
         "--rules",
-        help="Rules file, or the name of a bundled rule set.",
-        show_default="default",
+        help="Rules file, or the name of a bundled rule set (default: default).",
+        show_default=False,
+        metavar="RULES",
     ),
 ]
 RulesArgument = Annotated[
@@ -225,34 +227,53 @@ def evaluate_command(
     logs: Annotated[
         list[str],
         typer.Argument(
-            help="Interaction logs: .jsonl, .jsonl.gz, or - for standard input.", show_default=False
+            help="Interaction logs: .jsonl, .jsonl.gz, or - for standard input.",
+            show_default=False,
+            metavar="LOG",
         ),
     ],
     rules: RulesOption = None,
     output_format: Annotated[
-        FormatName, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
+        FormatName,
+        typer.Option(
+            "--format",
+            "-f",
+            help=f"Output format: {', '.join(FormatName)} (default: table).",
+            case_sensitive=False,
+            show_default=False,
+            metavar="FORMAT",
+        ),
     ] = FormatName.table,
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Write the output to FILE (atomically).")
+        Path | None,
+        typer.Option(
+            "-o", "--output", help="Write the output to FILE (atomically).", metavar="FILE"
+        ),
     ] = None,
     group_by: Annotated[
         list[str] | None,
         typer.Option(
-            "--group-by", help="agent, team, channel, case, day or attributes.NAME; repeatable."
+            "--group-by",
+            help="agent, team, channel, case, day or attributes.NAME; repeatable.",
+            metavar="FIELD",
         ),
     ] = None,
     as_of: Annotated[
         str | None,
         typer.Option(
-            "--as-of", help="Fixed 'now' for promises (default: the latest time in the input)."
+            "--as-of",
+            help="Fixed 'now' for promises (default: the latest time in the input).",
+            metavar="TIME",
         ),
     ] = None,
     min_score: Annotated[
         float | None,
-        typer.Option("--min-score", help="Gate: lowest mean score (0-100).", min=0, max=100),
+        typer.Option(
+            "--min-score", help="Gate: lowest mean score (0-100).", min=0, max=100, metavar="SCORE"
+        ),
     ] = None,
     min_grade: Annotated[
-        str | None, typer.Option("--min-grade", help="Gate: lowest grade.")
+        str | None, typer.Option("--min-grade", help="Gate: lowest grade.", metavar="GRADE")
     ] = None,
     min_pass_rate: Annotated[
         float | None,
@@ -261,11 +282,14 @@ def evaluate_command(
             help="Gate: lowest share of rated interactions that pass, in percent (0-100).",
             min=0,
             max=100,
+            metavar="PERCENT",
         ),
     ] = None,
     max_rejected: Annotated[
         int | None,
-        typer.Option("--max-rejected", help="Gate: most lines that may be rejected.", min=0),
+        typer.Option(
+            "--max-rejected", help="Gate: most lines that may be rejected.", min=0, metavar="LINES"
+        ),
     ] = None,
     no_gate: Annotated[
         bool,
@@ -277,11 +301,15 @@ def evaluate_command(
     max_line_bytes: Annotated[
         int,
         typer.Option(
-            "--max-line-bytes", help="Longest line accepted; longer ones are rejected.", min=1
+            "--max-line-bytes",
+            help="Longest line accepted; longer ones are rejected.",
+            min=1,
+            metavar="BYTES",
         ),
     ] = MAX_LINE_BYTES,
     details: Annotated[
-        bool, typer.Option("--details", help="List every interaction in the table.")
+        bool,
+        typer.Option("--details", help="List every interaction (table and markdown formats)."),
     ] = False,
     raw_csv: Annotated[
         bool,
@@ -310,14 +338,18 @@ def evaluate_command(
             help="Worker processes (default: one per core); with --engine dask, local workers.",
             min=1,
             show_default=False,
+            metavar="N",
         ),
     ] = None,
     engine: Annotated[
         Engine,
         typer.Option(
             "--engine",
-            help="local: worker processes here; dask: a Dask cluster (needs the dask extra).",
+            help="local (default): worker processes here; dask: a Dask cluster (needs the dask "
+            "extra).",
             case_sensitive=False,
+            show_default=False,
+            metavar="ENGINE",
         ),
     ] = Engine.local,
     scheduler: Annotated[
@@ -331,7 +363,9 @@ def evaluate_command(
 ) -> None:
     """Score every interaction in LOG... and print a graded report.
 
-    Example: [bold]cs-score evaluate samples/*.jsonl -r rules.yaml --min-score 85[/bold]
+    \b
+    Example:
+      cs-score evaluate samples/*.jsonl -r rules.yaml --min-score 85
     """
     stderr = _stderr()
     out: Output | None = None
@@ -466,12 +500,18 @@ def import_command(
         ),
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Write the records to FILE (atomically).")
+        Path | None,
+        typer.Option(
+            "-o", "--output", help="Write the records to FILE (atomically).", metavar="FILE"
+        ),
     ] = None,
     mapping: Annotated[
         str | None,
         typer.Option(
-            "--mapping", "-m", help="Mapping file, or a bundled mapping (gorgias, freshdesk)."
+            "--mapping",
+            "-m",
+            help="Mapping file, or a bundled mapping (gorgias, freshdesk); see docs/mapping.md.",
+            metavar="MAPPING",
         ),
     ] = None,
     errors_file: Annotated[
@@ -495,10 +535,11 @@ def import_command(
     were rejected, 2 when an input could not be read. Formats and their fields:
     docs/importing.md.
 
+    
     Examples:
-    [bold]cs-score import --list[/bold]
-    [bold]cs-score import zendesk tickets.jsonl | cs-score evaluate - -r default[/bold]
-    [bold]cs-score import schema > mapping.schema.json[/bold]
+      cs-score import --list
+      cs-score import zendesk tickets.jsonl | cs-score evaluate - -r default
+      cs-score import schema > mapping.schema.json
     """
     from cs_score import importers
 
@@ -581,7 +622,7 @@ def _compact(value: object) -> str:
 rules_app = typer.Typer(
     help="Check a rule set, or print the JSON Schema of rules files.",
     no_args_is_help=True,
-    rich_markup_mode="rich",
+    rich_markup_mode=None,
 )
 app.add_typer(rules_app, name="rules")
 
@@ -604,7 +645,14 @@ def rules_check_command(
     rules: RulesArgument,
     output_format: Annotated[
         authoring.CheckFormat,
-        typer.Option("--format", "-f", help="Output format.", case_sensitive=False),
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output format: yaml or json (default: yaml).",
+            case_sensitive=False,
+            show_default=False,
+            metavar="FORMAT",
+        ),
     ] = authoring.CheckFormat.yaml,
 ) -> None:
     """Validate RULES and everything it extends; print what it resolves to.
@@ -613,7 +661,9 @@ def rules_check_command(
     (exit 2). A valid rule set is printed after `extends` and defaults, each value with the
     file and line that set it (exit 0).
 
-    Example: [bold]cs-score rules check rules.yaml[/bold]
+    \b
+    Example:
+      cs-score rules check rules.yaml
     """
     try:
         resolved = authoring.resolve(api.load_ruleset(rules))
@@ -635,9 +685,11 @@ def rules_schema_command() -> None:
     """Print the JSON Schema (draft 2020-12) of rules files, for editor completion.
 
     Save it next to your rules and put this first line in a rules file:
-    [bold]# yaml-language-server: $schema=rules.schema.json[/bold]
+    # yaml-language-server: $schema=rules.schema.json
 
-    Example: [bold]cs-score rules schema > rules.schema.json[/bold]
+    \b
+    Example:
+      cs-score rules schema > rules.schema.json
     """
     sys.stdout.write(authoring.render_schema())
 
@@ -655,10 +707,20 @@ def test_command(
     ],
     output_format: Annotated[
         casetests.TestFormat,
-        typer.Option("--format", "-f", help="text, or junit for CI.", case_sensitive=False),
+        typer.Option(
+            "--format",
+            "-f",
+            help="text (default), or junit for CI.",
+            case_sensitive=False,
+            show_default=False,
+            metavar="FORMAT",
+        ),
     ] = casetests.TestFormat.text,
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Write the output to FILE (atomically).")
+        Path | None,
+        typer.Option(
+            "-o", "--output", help="Write the output to FILE (atomically).", metavar="FILE"
+        ),
     ] = None,
 ) -> None:
     """Run rule-set regression tests: score each case and compare with its `expect` block.
@@ -666,7 +728,9 @@ def test_command(
     Exit 0 when every case passes, 1 when any fails, 2 when the rule set or a cases file
     cannot be used.
 
-    Example: [bold]cs-score test rules.yaml cases.yaml --format junit -o test-report.xml[/bold]
+    \b
+    Example:
+      cs-score test rules.yaml cases.yaml --format junit -o test-report.xml
     """
     out: Output | None = None
     try:
@@ -715,7 +779,9 @@ def init_command(
     Writes rules.yaml (commented, extending `default`), rules.schema.json, interactions.jsonl
     and cases.yaml. Never overwrites a file: if one exists, nothing is written (exit 2).
 
-    Example: [bold]cs-score init my-standard[/bold]
+    \b
+    Example:
+      cs-score init my-standard
     """
     written: list[Path] = []
     try:
@@ -753,28 +819,44 @@ def explain_command(
     logs: Annotated[
         list[str],
         typer.Argument(
-            help="Interaction logs: .jsonl, .jsonl.gz, or - for standard input.", show_default=False
+            help="Interaction logs: .jsonl, .jsonl.gz, or - for standard input.",
+            show_default=False,
+            metavar="LOG",
         ),
     ],
     interaction_id: Annotated[
-        str, typer.Option("--id", help="Id of the interaction to explain.", show_default=False)
+        str,
+        typer.Option(
+            "--id", help="Id of the interaction to explain.", show_default=False, metavar="ID"
+        ),
     ],
     rules: RulesOption = None,
     output_format: Annotated[
         ExplainFormatName,
-        typer.Option("--format", "-f", help="Output format.", case_sensitive=False),
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output format: text or json (default: text).",
+            case_sensitive=False,
+            show_default=False,
+            metavar="FORMAT",
+        ),
     ] = ExplainFormatName.text,
     as_of: Annotated[
         str | None,
         typer.Option(
-            "--as-of", help="Fixed 'now' for promises (default: the latest time in the input)."
+            "--as-of",
+            help="Fixed 'now' for promises (default: the latest time in the input).",
+            metavar="TIME",
         ),
     ] = None,
 ) -> None:
     """Show one interaction: every rule with its status, credit, weight and evidence, and how
-    its score was computed. Gives the score [bold]evaluate[/bold] gives: give it the same logs.
+    its score was computed. Gives the score evaluate gives: give it the same logs.
 
-    Example: [bold]cs-score explain examples/interactions.jsonl --id INT-0013[/bold]
+    \b
+    Example:
+      cs-score explain examples/interactions.jsonl --id INT-0013
     """
     try:
         ruleset = api.load_ruleset(rules)

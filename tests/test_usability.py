@@ -407,3 +407,46 @@ def test_explain_output_has_no_trailing_spaces(cli: Callable[..., Ran]) -> None:
     ran = cli("explain", SAMPLE, "--id", "INT-0012")
     assert ran.code == 0
     assert [line for line in ran.stdout.splitlines() if line.endswith(" ")] == []
+
+
+HELP_SCREENS = [
+    (),
+    ("evaluate",),
+    ("explain",),
+    ("import",),
+    ("rules",),
+    ("rules", "check"),
+    ("rules", "schema"),
+    ("test",),
+    ("init",),
+]
+
+
+@pytest.mark.parametrize("command", HELP_SCREENS, ids=lambda c: " ".join(c) or "cs-score")
+def test_help_is_h_everywhere_and_shows_no_type_names(command: tuple[str, ...]) -> None:
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "80"}
+    short = subprocess.run(
+        [sys.executable, "-P", "-m", "cs_score", *command, "-h"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    long = subprocess.run(
+        [sys.executable, "-P", "-m", "cs_score", *command, "--help"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert short.returncode == 0, short.stderr
+    assert short.stdout == long.stdout
+    options = short.stdout[short.stdout.find("Options:") :]
+    for noise in ("<bool>", "<str>", "<path>", "<int", "<float", "(default)]", "[bold"):
+        assert noise not in options, noise
+    assert "[bold" not in short.stdout
+    assert max(len(line) for line in short.stdout.splitlines()) <= 80
+
+
+def test_help_examples_are_not_broken_across_lines() -> None:
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "60"}
+    ran = subprocess.run(
+        [sys.executable, "-P", "-m", "cs_score", "evaluate", "-h"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )  # fmt: skip
+    assert "    cs-score evaluate samples/*.jsonl -r rules.yaml --min-score 85\n" in ran.stdout
+    assert "List every interaction (table and markdown formats)." in " ".join(ran.stdout.split())

@@ -632,7 +632,13 @@ def wrong_shape(head: bytes, name: str = "FILE") -> str | None:
                 f"(one interaction per line); convert it with: jq -c . {name} > {_renamed(name)}"
             )
         return None
-    if first[:1] != b'"' and any(mark in first for mark in (b",", b";", b"\t")):
+    shown_text = first.decode("utf-8", "replace")
+    if (
+        first[:1] != b'"'
+        and any(mark in first for mark in (b",", b";", b"\t"))
+        and shown_text.replace("\t", " ").isprintable()
+        and any(c.isalpha() for c in shown_text)
+    ):
         shown = first[:40].decode("utf-8", "replace") + ("…" if len(first) > 40 else "")
         return (
             f"a table (CSV?) starting {shown!r}, not JSON Lines; turn its rows into "

@@ -321,14 +321,24 @@ def evaluate_command(
     ] = False,
     html_worst: Annotated[
         int,
-        typer.Option("--html-worst", help="html: the lowest-scoring interactions listed.", min=0),
+        typer.Option(
+            "--html-worst",
+            help="html: the lowest-scoring interactions listed.",
+            min=0,
+            metavar="N",
+        ),
     ] = FormatOptions.worst,
     html_sample: Annotated[
         int,
-        typer.Option("--html-sample", help="html: other interactions listed, as a sample.", min=0),
+        typer.Option(
+            "--html-sample",
+            help="html: other interactions listed, as a sample.",
+            min=0,
+            metavar="N",
+        ),
     ] = FormatOptions.sample,
     html_seed: Annotated[
-        int, typer.Option("--html-seed", help="html: which sample is drawn.")
+        int, typer.Option("--html-seed", help="html: which sample is drawn.", metavar="SEED")
     ] = FormatOptions.seed,
     jobs: Annotated[
         int | None,

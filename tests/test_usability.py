@@ -179,17 +179,17 @@ def test_a_fraction_for_a_percentage_in_a_rules_file_is_an_error(
         (
             ("-f", "csv", "--group-by", "agent"),
             "--group-by: the csv format has no groups (one row per interaction); "
-            "groups are shown by table, json, markdown",
+            "groups are shown by table, json, markdown, html",
         ),
         (
             ("-f", "jsonl", "--details"),
             "--details: the jsonl format always lists every interaction; "
-            "--details is for table, markdown",
+            "--details is for table, markdown, html",
         ),
         (
             ("-f", "junit", "--group-by", "team"),
             "--group-by: the junit format has no groups (one row per interaction); "
-            "groups are shown by table, json, markdown",
+            "groups are shown by table, json, markdown, html",
         ),
     ],
 )

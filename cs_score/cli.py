@@ -28,6 +28,7 @@ from rich.text import Text
 
 from cs_score import __version__, api, authoring, casetests
 from cs_score.errors import (
+    InputError,
     Problem,
     RuleSetError,
     Terminated,
@@ -36,7 +37,7 @@ from cs_score.errors import (
     WorkerError,
 )
 from cs_score.explain import explain
-from cs_score.formats import FormatName, FormatOptions
+from cs_score.formats import FormatName, FormatOptions, ignored_options
 from cs_score.formats.base import printable
 from cs_score.formats.explanation import ExplainFormatName, render_json, render_text
 from cs_score.grading import LOWEST_GRADE
@@ -45,7 +46,7 @@ from cs_score.output import Output
 from cs_score.pipeline import DASK_EXTRA, RunResult, cores, find_interaction
 from cs_score.records import MAX_LINE_BYTES
 from cs_score.report import GateSettings, group_specs
-from cs_score.ruleset import RuleSet
+from cs_score.ruleset import RuleSet, not_a_fraction
 
 EXIT_PASSED, EXIT_GATE_FAILED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_BROKEN_PIPE = 141
@@ -53,6 +54,7 @@ EXIT_BROKEN_PIPE = 141
 EXIT_TERMINATED = 143
 """As a shell reports a command ended by SIGTERM (128 + 15)."""
 MAX_REJECTIONS_ON_STDERR = 50
+GATE_NOT_ENFORCED = "the gate was not enforced (--no-gate): the exit code is 0 whatever its verdict"
 
 app = typer.Typer(
     name="cs-score",
@@ -60,7 +62,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 
@@ -69,8 +72,9 @@ RulesOption = Annotated[
     typer.Option(
         "-r",
         "--rules",
-        help="Rules file, or the name of a bundled rule set.",
-        show_default="default",
+        help="Rules file, or the name of a bundled rule set (default: default).",
+        show_default=False,
+        metavar="RULES",
     ),
 ]
 RulesArgument = Annotated[
@@ -204,48 +208,111 @@ def _report_rejections(console: Console, errors: list[dict[str, object]]) -> Non
         )
 
 
+def _report_warnings(console: Console, warnings: list[dict[str, Any]]) -> None:
+    """One line for each kind of warning: what, how often, and where it first occurs."""
+    for warning in warnings:
+        count = warning["count"]
+        places = ", ".join(
+            f"{place['file']}:{place['line']}" if "line" in place else place["file"]
+            for place in warning["first"]
+        )
+        more = ", …" if count > len(warning["first"]) else ""
+        noun = "time" if count == 1 else "times"
+        console.print(
+            Text(
+                f"warning: {warning['message']} ({count:,} {noun}: {places}{more})", style="yellow"
+            )
+        )
+
+
 @app.command("evaluate")
 def evaluate_command(
     logs: Annotated[
         list[str],
         typer.Argument(
-            help="Interaction logs: .jsonl, .jsonl.gz, or - for standard input.", show_default=False
+            help="Interaction logs: .jsonl, .jsonl.gz, or - for standard input.",
+            show_default=False,
+            metavar="LOG",
         ),
     ],
     rules: RulesOption = None,
     output_format: Annotated[
-        FormatName, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
+        FormatName,
+        typer.Option(
+            "--format",
+            "-f",
+            help=f"Output format: {', '.join(FormatName)} (default: table).",
+            case_sensitive=False,
+            show_default=False,
+            metavar="FORMAT",
+        ),
     ] = FormatName.table,
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Write the output to FILE (atomically).")
+        Path | None,
+        typer.Option(
+            "-o", "--output", help="Write the output to FILE (atomically).", metavar="FILE"
+        ),
     ] = None,
     group_by: Annotated[
         list[str] | None,
         typer.Option(
-            "--group-by", help="agent, team, channel, case, day or attributes.NAME; repeatable."
+            "--group-by",
+            help="agent, team, channel, case, day or attributes.NAME; repeatable.",
+            metavar="FIELD",
         ),
     ] = None,
     as_of: Annotated[
         str | None,
         typer.Option(
-            "--as-of", help="Fixed 'now' for promises (default: the latest time in the input)."
+            "--as-of",
+            help="Fixed 'now' for promises (default: the latest time in the input).",
+            metavar="TIME",
         ),
     ] = None,
     min_score: Annotated[
         float | None,
-        typer.Option("--min-score", help="Gate: lowest mean score (0-100).", min=0, max=100),
+        typer.Option(
+            "--min-score", help="Gate: lowest mean score (0-100).", min=0, max=100, metavar="SCORE"
+        ),
     ] = None,
     min_grade: Annotated[
-        str | None, typer.Option("--min-grade", help="Gate: lowest grade.")
+        str | None, typer.Option("--min-grade", help="Gate: lowest grade.", metavar="GRADE")
     ] = None,
+    min_pass_rate: Annotated[
+        float | None,
+        typer.Option(
+            "--min-pass-rate",
+            help="Gate: lowest share of rated interactions that pass, in percent (0-100).",
+            min=0,
+            max=100,
+            metavar="PERCENT",
+        ),
+    ] = None,
+    max_rejected: Annotated[
+        int | None,
+        typer.Option(
+            "--max-rejected", help="Gate: most lines that may be rejected.", min=0, metavar="LINES"
+        ),
+    ] = None,
+    no_gate: Annotated[
+        bool,
+        typer.Option(
+            "--no-gate",
+            help="Report the gate's verdict but exit 0 when it fails (for exports and scripts).",
+        ),
+    ] = False,
     max_line_bytes: Annotated[
         int,
         typer.Option(
-            "--max-line-bytes", help="Longest line accepted; longer ones are rejected.", min=1
+            "--max-line-bytes",
+            help="Longest line accepted; longer ones are rejected.",
+            min=1,
+            metavar="BYTES",
         ),
     ] = MAX_LINE_BYTES,
     details: Annotated[
-        bool, typer.Option("--details", help="List every interaction in the table.")
+        bool,
+        typer.Option("--details", help="List every interaction (table and markdown formats)."),
     ] = False,
     raw_csv: Annotated[
         bool,
@@ -257,14 +324,24 @@ def evaluate_command(
     ] = False,
     html_worst: Annotated[
         int,
-        typer.Option("--html-worst", help="html: the lowest-scoring interactions listed.", min=0),
+        typer.Option(
+            "--html-worst",
+            help="html: the lowest-scoring interactions listed.",
+            min=0,
+            metavar="N",
+        ),
     ] = FormatOptions.worst,
     html_sample: Annotated[
         int,
-        typer.Option("--html-sample", help="html: other interactions listed, as a sample.", min=0),
+        typer.Option(
+            "--html-sample",
+            help="html: other interactions listed, as a sample.",
+            min=0,
+            metavar="N",
+        ),
     ] = FormatOptions.sample,
     html_seed: Annotated[
-        int, typer.Option("--html-seed", help="html: which sample is drawn.")
+        int, typer.Option("--html-seed", help="html: which sample is drawn.", metavar="SEED")
     ] = FormatOptions.seed,
     jobs: Annotated[
         int | None,
@@ -274,14 +351,18 @@ def evaluate_command(
             help="Worker processes (default: one per core); with --engine dask, local workers.",
             min=1,
             show_default=False,
+            metavar="N",
         ),
     ] = None,
     engine: Annotated[
         Engine,
         typer.Option(
             "--engine",
-            help="local: worker processes here; dask: a Dask cluster (needs the dask extra).",
+            help="local (default): worker processes here; dask: a Dask cluster (needs the dask "
+            "extra).",
             case_sensitive=False,
+            show_default=False,
+            metavar="ENGINE",
         ),
     ] = Engine.local,
     scheduler: Annotated[
@@ -295,7 +376,9 @@ def evaluate_command(
 ) -> None:
     """Score every interaction in LOG... and print a graded report.
 
-    Example: [bold]cs-score evaluate samples/*.jsonl -r rules.yaml --min-score 85[/bold]
+    \b
+    Example:
+      cs-score evaluate samples/*.jsonl -r rules.yaml --min-score 85
     """
     stderr = _stderr()
     out: Output | None = None
@@ -309,11 +392,19 @@ def evaluate_command(
             specs = group_specs(group_by or ())
         except ValueError as exc:
             raise UsageError(f"--group-by: {exc}") from None
+        ignored = ignored_options(output_format, bool(specs), details)
+        if ignored:
+            raise UsageError(ignored[0])
         if min_grade is not None and min_grade not in ruleset.grade_order():
             raise UsageError(
                 f"--min-grade: unknown grade {min_grade!r} "
                 f"(grades: {', '.join(ruleset.grade_order())})"
             )
+        for flag, value in (("--min-score", min_score), ("--min-pass-rate", min_pass_rate)):
+            try:
+                not_a_fraction(value)
+            except ValueError as exc:
+                raise UsageError(f"{flag}: {exc}") from None
         fixed_as_of = _parse_as_of(as_of, ruleset)
         width = shutil.get_terminal_size((100, 24)).columns if output is None else 120
         format_options = FormatOptions(
@@ -341,15 +432,22 @@ def evaluate_command(
             for fault in run.faults:
                 stderr.print(Text("error: ", style="bold red") + Text(printable(fault)))
             raise typer.Exit(EXIT_ERROR)
+        if run.part.read == 0:
+            run.close()
+            names = ", ".join("<stdin>" if log == "-" else log for log in logs)
+            raise InputError(f"{names}: no interaction records (the input is empty)")
         report = run.report(
-            GateSettings.resolve(ruleset, min_score, min_grade),
+            GateSettings.resolve(ruleset, min_score, min_grade, min_pass_rate, max_rejected),
             ["<stdin>" if log == "-" else log for log in logs],
         )
+        if no_gate:
+            report.notes.append(GATE_NOT_ENFORCED)
         table_on_terminal = (
             output_format is FormatName.table and output is None and sys.stdout.isatty()
         )
         if not table_on_terminal:
             _report_rejections(stderr, report.errors)
+        _report_warnings(stderr, report.warnings)
         out.write(
             api.render_chunks(
                 report,
@@ -367,13 +465,14 @@ def evaluate_command(
                     f"mean score {s['mean_score'] if s['mean_score'] is not None else '–'}"
                     f"{' (' + s['grade'] + ')' if s['grade'] else ''}; "
                     f"gate {'passed' if report.passed else 'failed'}"
+                    f"{' (not enforced: --no-gate)' if no_gate else ''}"
                 )
             )
         for fault in run.faults:
             stderr.print(Text("error: ", style="bold red") + Text(printable(fault)))
         if run.faults:
             raise typer.Exit(EXIT_ERROR)
-        raise typer.Exit(EXIT_PASSED if report.passed else EXIT_GATE_FAILED)
+        raise typer.Exit(EXIT_PASSED if report.passed or no_gate else EXIT_GATE_FAILED)
     except RuleSetError as exc:
         if out is not None:
             out.discard()
@@ -414,12 +513,18 @@ def import_command(
         ),
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Write the records to FILE (atomically).")
+        Path | None,
+        typer.Option(
+            "-o", "--output", help="Write the records to FILE (atomically).", metavar="FILE"
+        ),
     ] = None,
     mapping: Annotated[
         str | None,
         typer.Option(
-            "--mapping", "-m", help="Mapping file, or a bundled mapping (gorgias, freshdesk)."
+            "--mapping",
+            "-m",
+            help="Mapping file, or a bundled mapping (gorgias, freshdesk); see docs/mapping.md.",
+            metavar="MAPPING",
         ),
     ] = None,
     errors_file: Annotated[
@@ -443,10 +548,11 @@ def import_command(
     were rejected, 2 when an input could not be read. Formats and their fields:
     docs/importing.md.
 
+    
     Examples:
-    [bold]cs-score import --list[/bold]
-    [bold]cs-score import zendesk tickets.jsonl | cs-score evaluate - -r default[/bold]
-    [bold]cs-score import schema > mapping.schema.json[/bold]
+      cs-score import --list
+      cs-score import zendesk tickets.jsonl | cs-score evaluate - -r default
+      cs-score import schema > mapping.schema.json
     """
     from cs_score import importers
 
@@ -529,7 +635,7 @@ def _compact(value: object) -> str:
 rules_app = typer.Typer(
     help="Check a rule set, or print the JSON Schema of rules files.",
     no_args_is_help=True,
-    rich_markup_mode="rich",
+    rich_markup_mode=None,
 )
 app.add_typer(rules_app, name="rules")
 
@@ -552,7 +658,14 @@ def rules_check_command(
     rules: RulesArgument,
     output_format: Annotated[
         authoring.CheckFormat,
-        typer.Option("--format", "-f", help="Output format.", case_sensitive=False),
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output format: yaml or json (default: yaml).",
+            case_sensitive=False,
+            show_default=False,
+            metavar="FORMAT",
+        ),
     ] = authoring.CheckFormat.yaml,
 ) -> None:
     """Validate RULES and everything it extends; print what it resolves to.
@@ -561,7 +674,9 @@ def rules_check_command(
     (exit 2). A valid rule set is printed after `extends` and defaults, each value with the
     file and line that set it (exit 0).
 
-    Example: [bold]cs-score rules check rules.yaml[/bold]
+    \b
+    Example:
+      cs-score rules check rules.yaml
     """
     try:
         resolved = authoring.resolve(api.load_ruleset(rules))
@@ -583,9 +698,11 @@ def rules_schema_command() -> None:
     """Print the JSON Schema (draft 2020-12) of rules files, for editor completion.
 
     Save it next to your rules and put this first line in a rules file:
-    [bold]# yaml-language-server: $schema=rules.schema.json[/bold]
+    # yaml-language-server: $schema=rules.schema.json
 
-    Example: [bold]cs-score rules schema > rules.schema.json[/bold]
+    \b
+    Example:
+      cs-score rules schema > rules.schema.json
     """
     sys.stdout.write(authoring.render_schema())
 
@@ -603,10 +720,20 @@ def test_command(
     ],
     output_format: Annotated[
         casetests.TestFormat,
-        typer.Option("--format", "-f", help="text, or junit for CI.", case_sensitive=False),
+        typer.Option(
+            "--format",
+            "-f",
+            help="text (default), or junit for CI.",
+            case_sensitive=False,
+            show_default=False,
+            metavar="FORMAT",
+        ),
     ] = casetests.TestFormat.text,
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Write the output to FILE (atomically).")
+        Path | None,
+        typer.Option(
+            "-o", "--output", help="Write the output to FILE (atomically).", metavar="FILE"
+        ),
     ] = None,
 ) -> None:
     """Run rule-set regression tests: score each case and compare with its `expect` block.
@@ -614,7 +741,9 @@ def test_command(
     Exit 0 when every case passes, 1 when any fails, 2 when the rule set or a cases file
     cannot be used.
 
-    Example: [bold]cs-score test rules.yaml cases.yaml --format junit -o test-report.xml[/bold]
+    \b
+    Example:
+      cs-score test rules.yaml cases.yaml --format junit -o test-report.xml
     """
     out: Output | None = None
     try:
@@ -663,7 +792,9 @@ def init_command(
     Writes rules.yaml (commented, extending `default`), rules.schema.json, interactions.jsonl
     and cases.yaml. Never overwrites a file: if one exists, nothing is written (exit 2).
 
-    Example: [bold]cs-score init my-standard[/bold]
+    \b
+    Example:
+      cs-score init my-standard
     """
     written: list[Path] = []
     try:
@@ -701,28 +832,44 @@ def explain_command(
     logs: Annotated[
         list[str],
         typer.Argument(
-            help="Interaction logs: .jsonl, .jsonl.gz, or - for standard input.", show_default=False
+            help="Interaction logs: .jsonl, .jsonl.gz, or - for standard input.",
+            show_default=False,
+            metavar="LOG",
         ),
     ],
     interaction_id: Annotated[
-        str, typer.Option("--id", help="Id of the interaction to explain.", show_default=False)
+        str,
+        typer.Option(
+            "--id", help="Id of the interaction to explain.", show_default=False, metavar="ID"
+        ),
     ],
     rules: RulesOption = None,
     output_format: Annotated[
         ExplainFormatName,
-        typer.Option("--format", "-f", help="Output format.", case_sensitive=False),
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output format: text or json (default: text).",
+            case_sensitive=False,
+            show_default=False,
+            metavar="FORMAT",
+        ),
     ] = ExplainFormatName.text,
     as_of: Annotated[
         str | None,
         typer.Option(
-            "--as-of", help="Fixed 'now' for promises (default: the latest time in the input)."
+            "--as-of",
+            help="Fixed 'now' for promises (default: the latest time in the input).",
+            metavar="TIME",
         ),
     ] = None,
 ) -> None:
     """Show one interaction: every rule with its status, credit, weight and evidence, and how
-    its score was computed. Gives the score [bold]evaluate[/bold] gives: give it the same logs.
+    its score was computed. Gives the score evaluate gives: give it the same logs.
 
-    Example: [bold]cs-score explain examples/interactions.jsonl --id INT-0013[/bold]
+    \b
+    Example:
+      cs-score explain examples/interactions.jsonl --id INT-0013
     """
     try:
         ruleset = api.load_ruleset(rules)

@@ -66,6 +66,7 @@ from cs_score.errors import InputError, UsageError
 from cs_score.pipeline import (
     BATCH_LINES,
     DASK_EXTRA,
+    EMPTY_INPUT,
     BatchOutcome,
     Collector,
     OpenPromises,
@@ -212,13 +213,17 @@ def _score_file(
             _empty(index, ruleset, options), [f"{log.name}: cannot open ({exc})"]
         )
     with stream:
-        return _fold_lines(
+        folded = _fold_lines(
             read_stream(shown_name(log.name), stream, options.max_line_bytes),
             index,
             ruleset,
             options,
             skip,
         )
+    part = folded.outcome.part
+    if part.read == 0 and not folded.faults:
+        part.warn(EMPTY_INPUT, folded.outcome.first_seq, shown_name(log.name), 0)
+    return folded
 
 
 def _score_items(

@@ -56,6 +56,7 @@ from cs_score.records import (
     decode,
     read_blocks,
     read_lines,
+    shown_name,
 )
 from cs_score.report import GateSettings, LowestSeen, Report, ReportPart, build_report
 from cs_score.ruleset import RuleSet
@@ -379,6 +380,7 @@ def _score_lines(
     latest: datetime | None = None
     keep_results = explain = options.keep_results  # else only the lowest are shown, with why
     as_of, max_line_bytes = options.as_of, options.max_line_bytes
+    checks_case = bool(ruleset.condition_values)
     for seq, raw in lines:
         if skip and seq in skip:
             part.reject(Rejection(raw.file, raw.line, skip[seq]), seq)
@@ -389,6 +391,12 @@ def _score_lines(
             continue
         record = decoded.interaction
         ids.append((seq, record.id))
+        if decoded.warnings is not None:
+            for message in decoded.warnings:
+                part.warn(message, seq, raw.file, raw.line)
+        if checks_case:
+            for message in ruleset.case_mismatches(record):
+                part.warn(message, seq, raw.file, raw.line)
         if decoded.latest is not None and (latest is None or decoded.latest > latest):
             latest = decoded.latest
         waiting = engine.waits_on(decoded, ruleset, as_of, seq) if defer else None
@@ -829,13 +837,33 @@ class Collector:
         return RunResult(self.part, as_of, self.store, faults or [], self.fulfils_unmatched)
 
 
-def _blocks(paths: list[str], options: RunOptions, faults: list[str]) -> Iterator[Block]:
-    """Blocks of lines; a damaged input ends with a fault, after the lines read before it."""
+EMPTY_INPUT: Final = "empty input: no interaction records"
+"""The warning for an input with no line to score (empty, or blank lines only)."""
+
+
+def _blocks(
+    paths: list[str],
+    options: RunOptions,
+    faults: list[str],
+    empty: list[tuple[int, str]] | None = None,
+) -> Iterator[Block]:
+    """Blocks of lines; a damaged input ends with a fault, after the lines read before it.
+    `empty` gets (position, name) of each input with no line that is not blank."""
+    seq = 0
     for path in paths:
+        found = False
         try:
-            yield from read_blocks(path, options.max_line_bytes, options.batch_lines)
+            for block in read_blocks(path, options.max_line_bytes, options.batch_lines):
+                seq += block.lines
+                if not found:
+                    data = block.data
+                    found = data is None or (bool(data) and not data.isspace())
+                yield block
         except InputError as exc:
             faults.append(str(exc))
+            found = True
+        if not found and empty is not None:
+            empty.append((seq, "<stdin>" if path == "-" else shown_name(path)))
 
 
 def _positioned(blocks: Iterable[Block]) -> Iterator[tuple[int, Block]]:
@@ -1099,7 +1127,8 @@ def evaluate(
     check_inputs(paths)
     collector = Collector(ruleset, options)
     faults: list[str] = []
-    jobs = _positioned(_blocks(paths, options, faults))
+    empty: list[tuple[int, str]] = []
+    jobs = _positioned(_blocks(paths, options, faults, empty))
     with _fewer_collections():
         for (first_seq, block), outcome in _outcomes(jobs, ruleset, options):
             duplicates = collector.claim(outcome)
@@ -1109,6 +1138,8 @@ def evaluate(
             collector.take(outcome, claimed=True)
             if progress:
                 progress(block.lines)
+        for seq, name in empty:
+            collector.part.warn(EMPTY_INPUT, seq, name, 0)
         return collector.finish(faults)
 
 

@@ -8,6 +8,7 @@ more than one line in memory.
 
 from __future__ import annotations
 
+import difflib
 import gzip
 import io
 import os
@@ -23,11 +24,22 @@ from typing import Any, BinaryIO, Final
 import msgspec
 
 from cs_score.errors import InputError
-from cs_score.interaction import Interaction, KnownInteraction, Promise
+from cs_score.interaction import (
+    Event,
+    Interaction,
+    KnownInteraction,
+    Product,
+    Promise,
+    Resolution,
+    Survey,
+)
 from cs_score.pickling import by_position, mypyc_attr
 
 MAX_LINE_BYTES: Final = 16 * 1024 * 1024
 """Default longest line accepted; a longer one is rejected without being held in memory."""
+
+UTF8_BOM: Final = b"\xef\xbb\xbf"
+"""What a file saved as "UTF-8 with BOM" starts with; skipped at the start of line 1."""
 
 MAX_DEPTH: Final = 64
 """Deepest nesting of JSON arrays and objects accepted in a line."""
@@ -136,6 +148,9 @@ class Decoded:
     events_reordered: bool
     latest: datetime | None = None
     """The latest of the record's timestamps (what the default as-of time is made of)."""
+    warnings: list[str] | None = None
+    """What in the line is probably a mistake (unknown fields, times without an offset), each
+    as the message the run's warnings give; None when nothing is."""
 
     # An __init__ of its own: compiled, where the one `dataclass` writes stays Python code.
     def __init__(
@@ -144,27 +159,86 @@ class Decoded:
         source: Source,
         events_reordered: bool,
         latest: datetime | None = None,
+        warnings: list[str] | None = None,
     ) -> None:
         self.interaction = interaction
         self.source = source
         self.events_reordered = events_reordered
         self.latest = latest
+        self.warnings = warnings
 
 
 def decode(raw: RawLine, zone: tzinfo, max_line_bytes: int = MAX_LINE_BYTES) -> Decoded | Rejection:
     """Decode one line into an interaction, or say why it cannot be scored."""
     if raw.data is None:
         return Rejection(raw.file, raw.line, f"line longer than {max_line_bytes:,} bytes")
+    data = raw.data
     try:  # nearly every line: only known fields (see `KnownInteraction`)
-        record: Interaction = _known_decoder.decode(raw.data)
+        record: Interaction = _known_decoder.decode(data)
     except (msgspec.ValidationError, msgspec.DecodeError):
-        checked = _decode_checked(raw.data)  # unknown fields, or no record at all
+        if raw.line == 1 and data.startswith(UTF8_BOM):  # Excel and PowerShell write one
+            data = data[len(UTF8_BOM) :]
+        checked = _decode_checked(data)  # unknown fields, or no record at all
         if isinstance(checked, str):
             return Rejection(raw.file, raw.line, checked)
         record = checked
+        if not record.id:
+            return Rejection(raw.file, raw.line, "empty 'id'")
+        decoded = _complete(record, Source(raw.file, raw.line), zone)
+        if not isinstance(decoded, Rejection):
+            unknown = unknown_fields(data)
+            if unknown:
+                decoded.warnings = unknown + (decoded.warnings or [])
+        return decoded
     if not record.id:
         return Rejection(raw.file, raw.line, "empty 'id'")
     return _complete(record, Source(raw.file, raw.line), zone)
+
+
+def _names(struct: Any) -> frozenset[str]:
+    return frozenset(field.encode_name for field in msgspec.structs.fields(struct))
+
+
+KNOWN_FIELDS: Final = {
+    "records": _names(Interaction),
+    "events": _names(Event),
+    "product": _names(Product),
+    "resolution": _names(Resolution),
+    "promises": _names(Promise),
+    "survey": _names(Survey),
+}
+"""The fields of a record and of each of its parts, as written in JSON."""
+
+
+def unknown_fields(data: bytes) -> list[str]:
+    """A warning for each field of a record (or of its events, product, …) that no rule reads:
+    a misspelt `start_time` is ignored, and the wait it was meant for is n/a."""
+    try:
+        document = msgspec.json.decode(data)
+    except msgspec.DecodeError:
+        return []
+    if not isinstance(document, dict):
+        return []
+    found: dict[tuple[str, str], None] = {}
+    parts: list[tuple[str, Any]] = [("records", document)]
+    for name in ("product", "resolution", "survey"):
+        parts.append((name, document.get(name)))
+    for name in ("events", "promises"):
+        items = document.get(name)
+        if isinstance(items, list):
+            parts.extend((name, item) for item in items)
+    for where, part in parts:
+        if isinstance(part, dict):
+            known = KNOWN_FIELDS[where]
+            for key in part:
+                if key not in known:
+                    found[(where, key)] = None
+    warnings = []
+    for where, key in found:
+        close = difflib.get_close_matches(key, sorted(KNOWN_FIELDS[where]), n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        warnings.append(f"unknown field '{key}' in {where}, ignored{hint}")
+    return warnings
 
 
 def _decode_checked(data: bytes) -> Interaction | str:
@@ -227,6 +301,11 @@ def _complete(record: Interaction, source: Source, zone: tzinfo) -> Decoded | Re
     """Give naive timestamps the rule set's zone, check times, sort events by time."""
     try:
         started, answered, ended = record.started_at, record.answered_at, record.ended_at
+        offsetless = (
+            (started is not None and started.tzinfo is None)
+            or (answered is not None and answered.tzinfo is None)
+            or (ended is not None and ended.tzinfo is None)
+        )
         if started is not None and started.tzinfo is None:
             record.started_at = _with_zone(started, zone)
         if answered is not None and answered.tzinfo is None:
@@ -269,6 +348,7 @@ def _complete(record: Interaction, source: Source, zone: tzinfo) -> Decoded | Re
                 f"timestamp out of range (years {FIRST_YEAR} to {LAST_YEAR} are read)",
             )
         if record.promises and any(_naive(p) for p in record.promises):
+            offsetless = True
             record.promises = [
                 msgspec.structs.replace(
                     p,
@@ -294,11 +374,21 @@ def _complete(record: Interaction, source: Source, zone: tzinfo) -> Decoded | Re
                     latest = value
     except (OverflowError, ValueError) as exc:
         return Rejection(source.file, source.line, f"bad timestamp ({exc})")
+    if offsetless or naive:
+        return Decoded(record, source, reordered, latest, [naive_warning(zone)])
     return Decoded(record, source, reordered, latest)
 
 
 def _outside_years(moment: datetime | None) -> bool:
     return moment is not None and not FIRST_YEAR <= moment.year <= LAST_YEAR
+
+
+def naive_warning(zone: tzinfo) -> str:
+    """The warning for times written without a UTC offset (`2026-03-02T09:00:00`)."""
+    return (
+        f"timestamps without a UTC offset, read in the rule set's time zone ({zone}); "
+        "add the offset (+01:00, Z) or set `timezone` in the rules"
+    )
 
 
 def _naive(promise: Promise) -> bool:
@@ -469,8 +559,12 @@ def read_stream_blocks(
     skipping = False  # inside a line too long to keep, until its newline
     try:
         reader = _maybe_gunzip(stream)
-        if b"\x00" in reader.peek(BINARY_SNIFF)[:BINARY_SNIFF]:
+        head = reader.peek(BINARY_SNIFF)[:BINARY_SNIFF]
+        if b"\x00" in head:
             raise InputError(f"{name}: binary data, not JSON Lines text")
+        shape = wrong_shape(head, name if name != "<stdin>" else "FILE")
+        if shape is not None:
+            raise InputError(f"{name}: {shape}")
         while True:
             data = reader.read1(block_bytes)
             if not data:
@@ -510,6 +604,53 @@ def read_stream_blocks(
         raise InputError(f"{name}: damaged gzip data after line {number} ({exc})") from None
     except OSError as exc:
         raise InputError(f"{name}: read failed after line {number} ({exc})") from None
+
+
+def wrong_shape(head: bytes, name: str = "FILE") -> str | None:
+    """What the start of an input says it is, when it is plainly not JSON Lines (a JSON array,
+    one JSON document spread over lines, a CSV table), with what to do; None when it may be.
+
+    Such a file would otherwise give one rejected line for each of its lines.
+    """
+    text = head.removeprefix(UTF8_BOM).lstrip()
+    if not text:
+        return None
+    lines = text.split(b"\n", 2)
+    first = lines[0].strip()
+    if first.startswith(b"["):
+        return (
+            "a JSON array, not JSON Lines (one interaction per line); "
+            f"convert it with: jq -c '.[]' {name} > {_renamed(name)}"
+        )
+    if first.startswith(b"{"):
+        following = lines[1] if len(lines) > 1 else b""
+        if first == b"{" or (
+            following[:1] in (b" ", b"\t") and following.lstrip()[:1] in (b'"', b"}")
+        ):
+            return (
+                "pretty-printed JSON (a record spread over several lines), not JSON Lines "
+                f"(one interaction per line); convert it with: jq -c . {name} > {_renamed(name)}"
+            )
+        return None
+    shown_text = first.decode("utf-8", "replace")
+    if (
+        first[:1] != b'"'
+        and any(mark in first for mark in (b",", b";", b"\t"))
+        and shown_text.replace("\t", " ").isprintable()
+        and any(c.isalpha() for c in shown_text)
+    ):
+        shown = first[:40].decode("utf-8", "replace") + ("…" if len(first) > 40 else "")
+        return (
+            f"a table (CSV?) starting {shown!r}, not JSON Lines; turn its rows into "
+            f"interaction records with: cs-score import csv {name} --mapping MAPPING.yaml "
+            "(see docs/mapping.md)"
+        )
+    return None
+
+
+def _renamed(name: str) -> str:
+    stem = name.rsplit(".", 1)[0] if "." in name.rsplit("/", 1)[-1] else name
+    return f"{stem}.jsonl" if not name.endswith(".jsonl") else f"{stem}.lines.jsonl"
 
 
 def _newlines(whole: bytes) -> int:

@@ -26,6 +26,8 @@ from cs_score.ruleset import RuleSet
 SCHEMA_VERSION = 1
 MICRO: Final = 1_000_000
 WORST_COUNT: Final = 10
+FIRST_PLACES: Final = 3
+"""Places a warning lists (the first in the input); its count covers them all."""
 STATUSES: Final = ("pass", "partial", "fail", "na")
 GROUP_FIELDS = ("agent", "team", "channel", "case", "day")
 
@@ -252,6 +254,8 @@ class ReportPart:
         """The quarter hour (since the epoch) of the last start time seen, and its day."""
         self.events_reordered = 0
         self.latest: datetime | None = None
+        self.warnings: dict[str, list[Any]] = {}
+        """message → [count, the first places: (position, file, line), at most FIRST_PLACES]"""
 
     @property
     def read(self) -> int:
@@ -265,6 +269,20 @@ class ReportPart:
     def reject(self, rejection: Rejection, seq: int) -> None:
         """Count a rejected line; `seq` is its position in the whole input."""
         self._rejections.append((seq, rejection))
+
+    def warn(self, message: str, seq: int, file: str, line: int) -> None:
+        """Count one occurrence of a warning (line 0: the whole file), keeping the first
+        places it occurs by position in the whole input, as merging does."""
+        entry = self.warnings.get(message)
+        if entry is None:
+            self.warnings[message] = [1, [(seq, file, line)]]
+            return
+        entry[0] += 1
+        places: list[tuple[int, str, int]] = entry[1]
+        if len(places) < FIRST_PLACES or seq < places[-1][0]:
+            places.append((seq, file, line))
+            places.sort()
+            del places[FIRST_PLACES:]
 
     STATE = (
         "zone",
@@ -282,6 +300,7 @@ class ReportPart:
         "days",
         "events_reordered",
         "latest",
+        "warnings",
     )
     """What a pickled part carries: everything but the rule set, which the receiving side has
     (merging needs only data)."""
@@ -403,6 +422,13 @@ class ReportPart:
                 self.days[day_key] = day
         self.events_reordered += other.events_reordered
         self.note_latest(other.latest)
+        for message, (count, places) in other.warnings.items():
+            entry = self.warnings.get(message)
+            if entry is None:
+                self.warnings[message] = [count, list(places)]
+                continue
+            entry[0] += count
+            entry[1] = sorted([*entry[1], *places])[:FIRST_PLACES]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -420,14 +446,19 @@ class GateSettings:
 
     @classmethod
     def resolve(
-        cls, ruleset: RuleSet, min_score: float | None = None, min_grade: str | None = None
+        cls,
+        ruleset: RuleSet,
+        min_score: float | None = None,
+        min_grade: str | None = None,
+        min_pass_rate: float | None = None,
+        max_rejected: int | None = None,
     ) -> GateSettings:
         gate = ruleset.model.gate
         return cls(
             min_score=min_score if min_score is not None else gate.min_score,
             min_grade=min_grade if min_grade is not None else gate.min_grade,
-            min_pass_rate=gate.min_pass_rate,
-            max_rejected=gate.max_rejected,
+            min_pass_rate=min_pass_rate if min_pass_rate is not None else gate.min_pass_rate,
+            max_rejected=max_rejected if max_rejected is not None else gate.max_rejected,
         )
 
 
@@ -452,6 +483,8 @@ class Report:
     trends: dict[str, Any] = field(default_factory=dict)
     """Mean score, pass rate and each rule's figures by day (by week over a long log), as
     `trends_of` makes them; the `html` page draws them (the JSON document leaves them out)."""
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    """Data that is probably a mistake: message, count, and the first places it occurs."""
 
     @property
     def passed(self) -> bool:
@@ -472,7 +505,12 @@ class Report:
 
     def trailer(self) -> dict[str, Any]:
         """The top-level keys of the JSON document that come after `interactions`."""
-        return {"errors": self.errors, "gate": self.gate, "notes": self.notes}
+        return {
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "gate": self.gate,
+            "notes": self.notes,
+        }
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -587,6 +625,18 @@ def build_report(
         for entry in part.worst()
     ]
     errors = [{"file": r.file, "line": r.line, "reason": r.reason} for r in part.rejections]
+    warnings = [
+        {
+            "message": message,
+            "count": count,
+            "first": [
+                {"file": file, "line": line} if line else {"file": file} for _, file, line in places
+            ],
+        }
+        for message, (count, places) in sorted(
+            part.warnings.items(), key=lambda item: (item[1][1][0][0], item[0])
+        )
+    ]
     verdict = _gate(part, ruleset, gate, summary, order)
     trends = trends_of(part, ruleset)
     return Report(
@@ -607,6 +657,7 @@ def build_report(
         gate=verdict,
         notes=list(notes or []),
         trends=trends,
+        warnings=warnings,
     )
 
 

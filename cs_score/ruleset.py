@@ -72,6 +72,20 @@ class Gate(BaseModel):
     )
     max_rejected: int = Field(0, ge=0, description="most lines that may be rejected")
 
+    @field_validator("min_score", "min_pass_rate")
+    @classmethod
+    def _not_a_fraction(cls, value: float | None) -> float | None:
+        return not_a_fraction(value)
+
+
+def not_a_fraction(value: float | None) -> float | None:
+    """A percentage (0-100) as given; ValueError with the fix for a fraction (0.7 for 70)."""
+    if value is not None and 0 < value < 1:
+        raise ValueError(
+            f"{value:g} looks like a fraction; this is a percentage (0-100): write {value * 100:g}"
+        )
+    return value
+
 
 class PhrasePack(BaseModel):
     """Phrases of one pack by language (`en: [...]`); `replace: true` drops the bundled ones.
@@ -174,6 +188,13 @@ class RuleSetModel(BaseModel):
                 f"unknown time zone {value!r} (use an IANA name like Europe/Paris)"
             ) from None
         return value
+
+    @field_validator("pass_score")
+    @classmethod
+    def _pass_score_not_a_fraction(cls, value: float) -> float:
+        checked = not_a_fraction(value)
+        assert checked is not None
+        return checked
 
     @field_validator("grades")
     @classmethod
@@ -590,6 +611,27 @@ class RuleSet:
     """What every interaction tells the run's ledger for others' sake: `contact` (its
     customer came, for `repeat_contact`), `agent` (an agent spoke or acted in its case, for
     promises found in text)."""
+    condition_values: dict[str, tuple[set[str], dict[str, str]]] = field(init=False, repr=False)
+    """For each field conditions compare (channel, team, agent, tags): the values conditions
+    name, and each with its case folded → the first named so. Empty when no rule or override
+    has a `when`."""
+
+    def case_mismatches(self, record: Any) -> list[str]:
+        """A warning for each value of the record that a condition names only in another case
+        (`Phone` where the rules say `phone`): conditions compare exactly, so it does not hold."""
+        found: list[str] = []
+        for name, (exact, folded) in self.condition_values.items():
+            values = record.tags if name == "tags" else (getattr(record, name),)
+            for value in values:
+                if value is None:
+                    continue
+                named = folded.get(value.casefold())
+                if named is not None and value not in exact:
+                    found.append(
+                        f"{name} '{value}' matches the condition value '{named}' only when case "
+                        "is ignored; conditions compare exactly, so it does not hold"
+                    )
+        return found
 
     @property
     def name(self) -> str:
@@ -684,6 +726,17 @@ class RuleSet:
             if rule.kind == "promises" and getattr(rule, "from_text", False):
                 wanted.add("agent")
         self.signals = frozenset(wanted)
+        conditions = [r.when for r in self.model.rules if r.when is not None]
+        conditions += [o.when for o in self.model.overrides]
+        values: dict[str, tuple[set[str], dict[str, str]]] = {}
+        for condition in conditions:
+            for name in ("channel", "team", "agent", "tags"):
+                named = getattr(condition, name)
+                for value in [named] if isinstance(named, str) else named or []:
+                    exact, folded = values.setdefault(name, (set(), {}))
+                    exact.add(value)
+                    folded.setdefault(value.casefold(), value)
+        self.condition_values = values
 
     def warm(self) -> None:
         """Compile the base plan now, so every worker starts with it."""
@@ -965,6 +1018,33 @@ def _position(problem: Problem) -> tuple[int, str, int, int]:
     return (0, where.file, where.line, where.column) if where else (1, "", 0, 0)
 
 
+_packs_adapter: TypeAdapter[dict[str, PhrasePack]] = TypeAdapter(dict[str, PhrasePack])
+_calendars_adapter: TypeAdapter[dict[str, CalendarSpec]] = TypeAdapter(dict[str, CalendarSpec])
+
+
+def _packs_and_calendars(
+    model: RuleSetModel | None, raw: LocDict
+) -> tuple[dict[str, PhrasePack] | None, dict[str, CalendarSpec] | None]:
+    """The phrase packs and calendars the rules may name. When another top-level key is wrong
+    (so there is no model), each is validated on its own, so that a correct pack or calendar
+    is not reported as unknown too; None where it is wrong itself (already a problem)."""
+    if model is not None:
+        return model.phrases, model.calendars
+    try:
+        packs: dict[str, PhrasePack] | None = _packs_adapter.validate_python(
+            raw.get("phrases") or {}
+        )
+    except ValidationError:
+        packs = None
+    try:
+        calendars: dict[str, CalendarSpec] | None = _calendars_adapter.validate_python(
+            raw.get("calendars") or {}
+        )
+    except ValidationError:
+        calendars = None
+    return packs, calendars
+
+
 def load_ruleset(reference: str | None) -> RuleSet:
     """Load a rules file (path) or a bundled preset (name); None means the `default` preset."""
     loaded = _read(reference or "default", None, [], None)
@@ -975,10 +1055,10 @@ def load_ruleset(reference: str | None) -> RuleSet:
     partial = bool(loaded.problems)
     model, rules, problems = _validate(raw, partial)
     problems = [*loaded.problems, *problems]
-    book = build_phrase_book(model.phrases if model is not None else {})
+    packs, calendar_specs = _packs_and_calendars(model, raw)
+    book = build_phrase_book(packs or {})
     inline = _add_inline_packs(model, rules, book)
-    calendar_specs = model.calendars if model is not None else {}
-    if not partial:
+    if not partial and packs is not None and calendar_specs is not None:
         # Packs, grades and rule ids may come from the file that could not be read: only
         # check them when the whole chain was read.
         problems.extend(_pack_problems(rules, raw, book, calendar_specs))

@@ -21,7 +21,7 @@ import cs_score.cli
 import cs_score.engine
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "examples" / "interactions.jsonl"
+EXAMPLE = ROOT / "examples" / "with-problems.jsonl"
 GOLDEN = ROOT / "tests" / "golden"
 UPDATE_GOLDEN = os.environ.get("CS_SCORE_UPDATE_GOLDEN") == "1"
 

@@ -189,7 +189,7 @@ def test_example_script_runs() -> None:
     )
     assert done.returncode == 1, done.stderr
     assert done.stdout.splitlines() == [
-        "scored 37, rejected 1: interactions.jsonl:26: not valid JSON (Input data was truncated)",
+        "scored 37, rejected 1: with-problems.jsonl:26: not valid JSON (Input data was truncated)",
         "lowest: INT-0007 0.0 None",
         "mean 69.85 grade D",
         "gate failed",

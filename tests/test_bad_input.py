@@ -211,14 +211,14 @@ def test_binary_garbage(cli: Callable[..., Ran], tmp_path: Path) -> None:
     assert ran.stderr == f"error: {log}: binary data, not JSON Lines text\n"
 
 
-def test_empty_file_is_a_report_with_no_records(cli: Callable[..., Ran], tmp_path: Path) -> None:
+def test_empty_file_is_an_error_not_a_report_of_zeros(
+    cli: Callable[..., Ran], tmp_path: Path
+) -> None:
     log = tmp_path / "empty.jsonl"
-    log.write_bytes(b"")
+    log.write_bytes(b"\n  \n")
     ran = cli("evaluate", log, "-f", "json")
-    doc = ran.json()
-    assert (doc["summary"]["read"], doc["summary"]["mean_score"]) == (0, None)
-    # No score can meet a minimum: the gate fails, but this is a verdict, not an error.
-    assert ran.code == 1
+    assert (ran.code, ran.stdout) == (2, "")
+    assert ran.stderr == f"error: {log}: no interaction records (the input is empty)\n"
 
 
 @pytest.mark.parametrize("damage", ["truncated", "corrupt"])

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from cs_score import records
 from cs_score.errors import InputError
-from cs_score.records import RawLine, read_blocks, read_lines
+from cs_score.records import RawLine, read_blocks, read_lines, wrong_shape
 
 
 def _by_blocks(path: Path, max_line_bytes: int, max_lines: int, block_bytes: int) -> list[RawLine]:
@@ -74,6 +74,16 @@ def test_blocks_give_the_lines_of_read_lines(
         ):
             with pytest.raises(InputError, match="damaged gzip data after line 0"):
                 read()
+        return
+    shape = wrong_shape(data, str(path))
+    if shape is not None:  # plainly not JSON Lines: one error, the same from both
+        for read in (
+            lambda: list(read_lines(str(path), max_line_bytes)),
+            lambda: _by_blocks(path, max_line_bytes, max_lines, block_bytes),
+        ):
+            with pytest.raises(InputError) as raised:
+                read()
+            assert str(raised.value) == f"{path}: {shape}"
         return
     expected = _expected(path, data, max_line_bytes)
     assert _by_blocks(path, max_line_bytes, max_lines, block_bytes) == expected

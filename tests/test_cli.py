@@ -57,7 +57,7 @@ def test_example_table_report(cli: Callable[..., Ran]) -> None:
     assert "✘ max_rejected: 1 (needs ≤ 0)" in ran.stdout
     assert "wait-time: mean" in ran.stdout and "within target" in ran.stdout
     assert "promises: made 12 · kept 5 · broken 5 (3 notified) · pending 2" in ran.stdout
-    assert "interactions.jsonl:26: not valid JSON" in ran.stderr
+    assert "with-problems.jsonl:26: not valid JSON" in ran.stderr
 
 
 def test_example_json_document(cli: Callable[..., Ran]) -> None:

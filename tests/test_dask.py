@@ -260,3 +260,27 @@ def test_contacts_across_files_on_dask_as_on_one_machine(
     assert (ran.code, ran.stderr) == (one.code, one.stderr)
     assert ran.stdout == one.stdout
     assert '"from":"text"' in ran.stdout.replace(" ", "")
+
+
+def test_warnings_merge_on_dask_as_on_one_machine(client: Client, tmp_path: Path) -> None:
+    lines = [
+        json.dumps({"id": f"W-{n}", "channel": "chat", "start_time": "2026-03-02T09:00:00Z"})
+        if n % 3 == 0
+        else json.dumps({"id": f"W-{n}", "channel": "chat", "started_at": "2026-03-02T09:00:00"})
+        for n in range(30)
+    ]
+    paths = [tmp_path / "a.jsonl", tmp_path / "empty.jsonl", tmp_path / "b.jsonl"]
+    paths[0].write_text("\n".join(lines[:15]) + "\n", encoding="utf-8")
+    paths[1].write_text("", encoding="utf-8")
+    paths[2].write_text("\n".join(lines[15:]) + "\n", encoding="utf-8")
+    names = [str(path) for path in paths]
+    local = cs_score.evaluate(names, RULES, jobs=1).report(inputs=names)
+    run = on_dask.evaluate(names, RULES, split_every=2)
+    on_cluster = run.report(inputs=names)
+    run.close()
+    assert on_cluster.warnings == local.warnings
+    assert [(w["message"].split(" ")[:3], w["count"]) for w in local.warnings] == [
+        (["unknown", "field", "'start_time'"], 10),
+        (["timestamps", "without", "a"], 20),
+        (["empty", "input:", "no"], 1),
+    ]

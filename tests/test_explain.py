@@ -28,7 +28,7 @@ GOLDEN_CASES: dict[str, tuple[str, ...]] = {
 @pytest.mark.parametrize("name", sorted(GOLDEN_CASES))
 def test_golden_explanation_for_the_example(name: str) -> None:
     """Reviewed outputs; regenerate with CS_SCORE_UPDATE_GOLDEN=1 (see tests/test_formats.py)."""
-    ran = run_cli("explain", "examples/interactions.jsonl", *GOLDEN_CASES[name], cwd=ROOT)
+    ran = run_cli("explain", "examples/with-problems.jsonl", *GOLDEN_CASES[name], cwd=ROOT)
     assert ran.code == 0, ran.stderr
     assert_golden(name, ran.stdout)
 

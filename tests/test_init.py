@@ -87,7 +87,7 @@ def test_init_into_a_file(cli: Callable[..., Ran], tmp_path: Path) -> None:
 def test_help_shows_an_example(cli: Callable[..., Ran], command: list[str], example: str) -> None:
     ran = cli(*command, "--help")
     assert ran.code == 0
-    assert example in ran.stdout
+    assert example.replace("Example: ", "Example:\n    ") in ran.stdout
 
 
 def _installed_command() -> Path:

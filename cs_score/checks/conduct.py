@@ -26,22 +26,32 @@ class Check(BaseCheck):
         if not messages:
             return Outcome.na("no agent messages")
         quotes: list[dict[str, Any]] = []
+        offences: list[str] = []  # one entry per message: every offence in it, and the quote
         for index in messages if facts.mentions("agent") & self.mask else ():
-            hit = facts.pack_hit(index, self.packs)
-            if hit is not None:
-                quotes.append({"phrase": hit.phrase, "pack": hit.pack, **facts.quote(index)})
-                if len(quotes) == MAX_QUOTES:
+            found = facts.hits(index)
+            if not found:
+                continue
+            named: list[str] = []
+            quote: dict[str, Any] | None = None
+            for pack in self.packs:  # every offence of the message, in the rule's order
+                hit = found.get(pack)
+                if hit is None:
+                    continue
+                quote = quote or facts.quote(index)
+                quotes.append({"phrase": hit.phrase, "pack": hit.pack, **quote})
+                named.append(f"{hit.pack.replace('_', ' ')} “{hit.phrase}”")
+            if quote is not None:
+                text = quote["text"]
+                snippet = text if len(text) <= 80 else text[:79] + "…"
+                offences.append(f"{', '.join(named)}: “{snippet}”")
+                if len(offences) == MAX_QUOTES:
                     break
         if not quotes:
             return Outcome.graded(
                 1.0, f"no forbidden phrase in {len(messages)} agent messages", {}, []
             )
-        first = quotes[0]
-        text = first["text"]
-        snippet = text if len(text) <= 80 else text[:79] + "…"
-        reason = f"{first['pack'].replace('_', ' ')} “{first['phrase']}”: “{snippet}”"
         packs = sorted({q["pack"] for q in quotes})
-        return Outcome.graded(0.0, reason, {"matches": quotes}, packs)
+        return Outcome.graded(0.0, "; ".join(offences), {"matches": quotes}, packs)
 
 
 @mypyc_attr(serializable=True, allow_interpreted_subclasses=True)

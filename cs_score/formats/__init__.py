@@ -45,6 +45,27 @@ FORMATS: dict[FormatName, Callable[[FormatOptions], Format]] = {
 }
 
 
+def ignored_options(name: FormatName, group_by: bool, details: bool) -> list[str]:
+    """What a format would leave out of the options asked for, each as the message that says
+    so: a format shows groups and takes `--details` unless its class says otherwise
+    (`shows_groups = False`, `takes_details = False`)."""
+    kind = FORMATS[name]
+    ignored = []
+    if group_by and not getattr(kind, "shows_groups", True):
+        shown = [str(n) for n, k in FORMATS.items() if getattr(k, "shows_groups", True)]
+        ignored.append(
+            f"--group-by: the {name} format has no groups (one row per interaction); "
+            f"groups are shown by {', '.join(shown)}"
+        )
+    if details and not getattr(kind, "takes_details", True):
+        shown = [str(n) for n, k in FORMATS.items() if getattr(k, "takes_details", True)]
+        ignored.append(
+            f"--details: the {name} format always lists every interaction; "
+            f"--details is for {', '.join(shown)}"
+        )
+    return ignored
+
+
 def get(name: str, options: FormatOptions) -> Format:
     """The format of that name, built with its options; an unknown name raises KeyError."""
     try:
@@ -57,4 +78,12 @@ def get(name: str, options: FormatOptions) -> Format:
     return FORMATS[key](options)
 
 
-__all__ = ["FORMATS", "Format", "FormatName", "FormatOptions", "get", "printable"]
+__all__ = [
+    "FORMATS",
+    "Format",
+    "FormatName",
+    "FormatOptions",
+    "get",
+    "ignored_options",
+    "printable",
+]

@@ -69,6 +69,8 @@ def rule_columns(rule_ids: list[str]) -> list[str]:
 
 
 class CsvFormat:
+    shows_groups = False
+    takes_details = False
     needs_results = True
 
     def __init__(self, options: FormatOptions) -> None:

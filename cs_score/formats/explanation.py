@@ -103,7 +103,8 @@ def render_text(explanation: dict[str, Any], options: FormatOptions) -> str:
     console = text_console(buffer, options)
     for part in _text_parts(explanation, options.width):
         console.print(part)
-    return buffer.getvalue()
+    # rich pads every line of a table to its width: piped, that is trailing spaces
+    return "\n".join(line.rstrip(" ") for line in buffer.getvalue().split("\n"))
 
 
 def _text_parts(explanation: dict[str, Any], width: int) -> Iterator[Text | Table | str]:

@@ -1,8 +1,8 @@
 """`json`: one JSON document with the whole report, for `jq`, DuckDB and dashboards.
 
 Top-level keys, in order: schema_version, tool, rules, inputs, summary, rules_summary, groups,
-worst, interactions, errors, gate, notes. Each interaction is written on one line, so the
-document streams however many there are.
+worst, interactions, errors, warnings, gate, notes. Each interaction is written on one line, so
+the document streams however many there are.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ def _dump(value: Any) -> str:
 
 
 class JsonFormat:
+    takes_details = False
     needs_results = True
 
     def __init__(self, options: FormatOptions) -> None:

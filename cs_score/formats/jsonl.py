@@ -18,6 +18,8 @@ from cs_score.report import Report
 
 
 class JsonLinesFormat:
+    shows_groups = False
+    takes_details = False
     needs_results = True
 
     def __init__(self, options: FormatOptions) -> None:

@@ -98,6 +98,8 @@ def _details(result: dict[str, Any], pass_score: float) -> list[str]:
 
 
 class JUnitFormat:
+    shows_groups = False
+    takes_details = False
     needs_results = True
 
     def __init__(self, options: FormatOptions) -> None:

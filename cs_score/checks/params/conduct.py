@@ -4,7 +4,9 @@ What it measures: agent messages, against the forbidden phrase packs `blame`
 ("that's your fault"), `policy_excuse` ("it's company policy"), `insult` and
 `personal_remark`.
 
-Credit: 1 when no agent message contains a forbidden phrase; 0 on any match, with the quote.
+Credit: 1 when no agent message contains a forbidden phrase; 0 on any match. The reason names
+every offence of each message (a blame and a personal remark in one message: both), with
+the quote.
 Critical by default: a failure makes the whole interaction score 0.
 
 Parameters (defaults):

@@ -52,7 +52,7 @@ def test_example_table_report(cli: Callable[..., Ran]) -> None:
     ran = cli("evaluate", EXAMPLE)
     assert ran.code == 1
     assert "Read 38 · scored 37 · rejected 1 · rated 37" in ran.stdout
-    assert "Mean score 69.85 · grade D" in ran.stdout
+    assert "Mean score 70.15 · grade C" in ran.stdout
     assert "Gate: FAILED" in ran.stdout
     assert "✘ max_rejected: 1 (needs ≤ 0)" in ran.stdout
     assert "wait-time: mean" in ran.stdout and "within target" in ran.stdout
@@ -68,15 +68,15 @@ def test_example_json_document(cli: Callable[..., Ran]) -> None:
     assert set(doc["summary"]) >= SPEC_SUMMARY_KEYS
     summary = doc["summary"]
     assert (summary["read"], summary["scored"], summary["rejected"]) == (38, 37, 1)
-    assert summary["mean_score"] == 69.85
-    assert summary["grade"] == "D"
+    assert summary["mean_score"] == 70.15
+    assert summary["grade"] == "C"
     assert sum(summary["grade_counts"].values()) == summary["rated"] == 37
     assert doc["errors"] == [
         {"file": str(EXAMPLE), "line": 26, "reason": "not valid JSON (Input data was truncated)"}
     ]
     assert doc["gate"]["passed"] is False
     assert {c["name"]: c["passed"] for c in doc["gate"]["conditions"]} == {
-        "min_score": False,
+        "min_score": True,
         "max_rejected": False,
     }
     assert len(doc["interactions"]) == 37

@@ -148,6 +148,8 @@ gate:                                          # child.yaml:4
 phrases:                                       # child.yaml:5
   greeting:                                    # child.yaml:6
     replace: false                             # default
+    definition: null                           # default
+    unless: []                                 # default
     en: [howdy]                                # child.yaml:6
 calendars: {}                                  # default
 rules:                                         # child.yaml:7

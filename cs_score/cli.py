@@ -20,7 +20,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
-import click
 import typer
 from rich.console import Console
 from rich.progress import Progress, TextColumn, TimeElapsedColumn
@@ -904,8 +903,9 @@ def _interrupted(exc: KeyboardInterrupt, what: str = "") -> NoReturn:
     raise typer.Exit(EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED)
 
 
-_ABORTS = (click.exceptions.Abort, typer.Abort)
-"""Click's Abort, and typer's (which carries its own copy of click)."""
+_ABORTS = (typer.Abort,)
+"""Click's Abort as typer has it (typer carries its own copy of click; click itself is not a
+dependency)."""
 
 
 def _is_usage_error(exc: Exception) -> bool:

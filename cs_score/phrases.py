@@ -43,6 +43,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 import yaml
 
@@ -488,10 +489,14 @@ pack's cancel words."""
 
 
 @lru_cache(maxsize=1)
-def _bundled_data() -> dict[str, dict[str, list[str]]]:
-    """The bundled packs as parsed, once a process: parsing them is most of loading a rule set."""
+def _bundled_data() -> dict[str, dict[str, Any]]:
+    """The bundled packs as parsed, once a process: parsing them is most of loading a rule set.
+
+    A pack maps each language (and `unless`) to a list of phrases, and `definition` to text:
+    typed `Any` so that compiled code checks no value's type it does not use.
+    """
     text = resources.files("cs_score.presets").joinpath("phrases.yaml").read_text("utf-8")
-    data: dict[str, dict[str, list[str]]] = yaml.safe_load(text) or {}
+    data: dict[str, dict[str, Any]] = yaml.safe_load(text) or {}
     return data
 
 

@@ -10,6 +10,7 @@ what `render()` gives. To regenerate it after changing a kind, a model or a pres
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import sys
@@ -179,9 +180,18 @@ def docstring_markdown(text: str) -> str:
 
 def _doc(module: types.ModuleType | str) -> tuple[str, str]:
     """(title line, rest) of a module docstring, or of a docstring given as text."""
-    text = (module if isinstance(module, str) else module.__doc__ or "").strip()
+    text = (module if isinstance(module, str) else _docstring(module)).strip()
     title, _, rest = text.partition("\n")
     return title.strip(), rest.strip()
+
+
+def _docstring(module: types.ModuleType) -> str:
+    """A module's docstring; for a compiled module (which keeps none), read from the source
+    file installed beside it."""
+    if module.__doc__ is not None or not module.__file__:
+        return module.__doc__ or ""
+    source = Path(module.__file__).with_name(module.__name__.rpartition(".")[2] + ".py")
+    return ast.get_docstring(ast.parse(source.read_text("utf-8"))) or ""
 
 
 # ---------------------------------------------------------------------------------------------

@@ -220,9 +220,10 @@ def _score_file(
             options,
             skip,
         )
-    part = folded.outcome.part
-    if part.read == 0 and not folded.faults:
-        part.warn(EMPTY_INPUT, folded.outcome.first_seq, shown_name(log.name), 0)
+    outcome = folded.outcome
+    # Results still waiting on later interactions are in `pending`, not yet counted in `read`.
+    if outcome.part.read == 0 and not outcome.pending and not outcome.ids and not folded.faults:
+        outcome.part.warn(EMPTY_INPUT, outcome.first_seq, shown_name(log.name), 0)
     return folded
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any, Final
 
 from cs_score.calendars import Calendar
@@ -414,3 +414,11 @@ class Stats:
         the report names each `<rule id>.<name>`. A kind whose module lists a name in
         `UPPER_BOUNDS` is shown as `value ≤ threshold`, any other as `≥`. None by default."""
         return []
+
+
+def plus(moment: datetime, delta: timedelta) -> datetime:
+    """`moment + delta`, saturating at the end of the calendar instead of overflowing."""
+    try:
+        return moment + delta
+    except OverflowError:
+        return datetime.max.replace(tzinfo=moment.tzinfo)

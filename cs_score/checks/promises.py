@@ -13,6 +13,7 @@ from cs_score.checks.base import (
     Outcome,
     PromiseState,
     agent_key,
+    plus,
     watch_id,
 )
 from cs_score.checks.base import Check as BaseCheck
@@ -89,7 +90,7 @@ class Check(BaseCheck):
         as_of = facts.as_of
         if all(
             s.kept_at is not None
-            and s.kept_at <= _plus(s.due, self.grace)
+            and s.kept_at <= plus(s.due, self.grace)
             and (as_of is None or s.kept_at <= as_of)
             for s in promises
         ):
@@ -121,7 +122,7 @@ class Check(BaseCheck):
             kept = state.kept_at
             if kept is not None and as_of is not None and kept > as_of:
                 kept = None
-            deadline = _plus(state.due, self.grace)
+            deadline = plus(state.due, self.grace)
             if kept is not None and kept <= deadline:
                 verdicts[number] = "kept"
                 credits.append(1.0)
@@ -169,14 +170,6 @@ class Check(BaseCheck):
         parts = [f"{n} {verdict}" for verdict, n in counts.items() if n]
         reason = ", ".join(parts) + (" (from text)" if from_text else "")
         return Outcome.graded(credit, reason, evidence, (counts, from_text))
-
-
-def _plus(moment: datetime, delta: timedelta) -> datetime:
-    """`moment + delta`, saturating at the end of the calendar instead of overflowing."""
-    try:
-        return moment + delta
-    except OverflowError:
-        return datetime.max.replace(tzinfo=moment.tzinfo)
 
 
 @mypyc_attr(serializable=True, allow_interpreted_subclasses=True)

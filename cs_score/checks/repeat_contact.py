@@ -6,7 +6,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from cs_score.checks.base import OPEN, Compiled, Facts, Outcome, PromiseState, contact_key, watch_id
+from cs_score.checks.base import (
+    OPEN,
+    Compiled,
+    Facts,
+    Outcome,
+    PromiseState,
+    contact_key,
+    plus,
+    watch_id,
+)
 from cs_score.checks.base import Check as BaseCheck
 from cs_score.checks.base import Stats as BaseStats
 from cs_score.checks.params.repeat_contact import Rule
@@ -36,7 +45,7 @@ class Check(BaseCheck):
             return Outcome.na("no time")
         # Only the rest of the input tells whether the customer came back: always wait.
         watch = watch_id(contact_key(record.customer), start, facts.seq, self.rule.id, 0)
-        state = PromiseState(watch, _plus(end, self.window), None, None, end)
+        state = PromiseState(watch, plus(end, self.window), None, None, end)
         return Outcome(OPEN, None, "waiting for the end of the input", {}, [state])
 
     def settle(
@@ -76,14 +85,6 @@ class Check(BaseCheck):
             evidence["next_contact"] = state.kept_by
             evidence["next_started_at"] = came.isoformat()
         return Outcome.graded(1.0, f"no new contact within {window}", evidence, measure)
-
-
-def _plus(moment: datetime, delta: timedelta) -> datetime:
-    """`moment + delta`, saturating at the end of the calendar instead of overflowing."""
-    try:
-        return moment + delta
-    except OverflowError:
-        return datetime.max.replace(tzinfo=moment.tzinfo)
 
 
 @mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
